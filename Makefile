@@ -1,0 +1,50 @@
+# footfall — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.footfall-installed
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+
+.PHONY: setup setup-browser demo test test-fast lint format bench clean
+
+## setup: create .venv and install footfall with its dev tools (quick when nothing changed)
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## setup-browser: Debian's chromium for the browser tests (never a downloaded browser)
+setup-browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+
+## demo: generate 30 days of traffic, build, publish and serve the dashboard (Ctrl-C stops)
+demo: setup
+	$(BIN)/footfall demo
+
+## test: every test, slow and browser ones included (what CI runs)
+test: setup setup-browser
+	$(BIN)/python -m pytest -q
+
+## test-fast: the quick subset while developing
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf data target logs .pytest_cache test-artifacts

@@ -1,0 +1,1 @@
+"""footfall ingest package."""

@@ -1,0 +1,1 @@
+"""footfall's warehouse side: settings, lake layout, publish, privacy, generator and the CLI."""

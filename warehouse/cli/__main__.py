@@ -1,0 +1,5 @@
+"""`python -m warehouse.cli` — the same as the `footfall` console script."""
+
+from warehouse.cli import main
+
+main()
