@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from warehouse.settings import SettingsError
+from warehouse.settings import SettingsError, get_settings
 
 # Modules under warehouse.cli that each add their command(s) to the app.
 COMMAND_MODULES = ["collect", "generate", "run", "api", "demo"]
@@ -27,6 +27,7 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Console-script entry point: settings problems become a clear message and exit 2."""
     try:
+        get_settings()  # validate every setting at start, whatever the command
         app()
     except SettingsError as exc:
         typer.echo(f"footfall: {exc}", err=True)
