@@ -28,6 +28,7 @@ IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
 )
+ITEM = {"productId": "p-1", "sku": "TEE", "name": "Tee", "quantity": 2, "unitPrice": "20.00"}
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
@@ -105,7 +106,7 @@ def test_report_hand_computed_day_from_events_sent_over_http(env: dict[str, str]
             "orderNumber": "ORD-1",
             "sessionId": "vis-a",
             "customer": {"customerId": "c-1", "email": "Ana@Example.com", "type": "GUEST"},
-            "items": [{"productId": "p-1", "sku": "T", "name": "Tee", "quantity": 2, "unitPrice": "20"}],
+            "items": [ITEM],
             "subtotal": "40.00",
             "tax": "4.00",
             "shipping": "6.00",
