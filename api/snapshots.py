@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 DEFAULT_CHECK_INTERVAL = 0.5
 DEFAULT_GRACE_SECONDS = 5.0
 # Snapshots hold only marts (small); keep the reader's footprint modest beside the pipeline.
-READ_CONFIG = {"threads": "2", "memory_limit": "1GB"}
+# Applied with SET after connecting: a `config=` at connect time would make any other
+# connect() to the same file in this process (an analyst's, a test's) fail, because the
+# duckdb client shares one instance per path and refuses a second configuration.
+READ_SETTINGS = ("set threads = 2", "set memory_limit = '1GB'")
 
 
 class NoSnapshotError(RuntimeError):
@@ -74,8 +77,10 @@ def open_snapshot(paths: DataPaths, snapshot_id: str) -> Snapshot:
     path = snapshot_path(paths, snapshot_id)
     if not path.is_file():
         raise NoSnapshotError(f"snapshot file {path.name} is missing")
-    con = duckdb.connect(str(path), read_only=True, config=READ_CONFIG)
+    con = duckdb.connect(str(path), read_only=True)
     try:
+        for statement in READ_SETTINGS:
+            con.execute(statement)
         tables = frozenset(
             row[0]
             for row in con.execute(
@@ -94,11 +99,23 @@ def open_snapshot(paths: DataPaths, snapshot_id: str) -> Snapshot:
 
 
 class Lease:
-    """One request's hold on a snapshot; `cursor` opens lazily, so cache hits cost nothing."""
+    """One request's hold on a snapshot, taken on first use and released at the end.
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
+    Taking it lazily lets parameter validation answer 422 before "no snapshot" answers
+    503, and a cache hit never opens a cursor.
+    """
+
+    def __init__(self, reader: SnapshotReader) -> None:
+        self._reader = reader
+        self._snapshot: Snapshot | None = None
         self._cursor: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The snapshot this request reads (raises NoSnapshotError before the first publish)."""
+        if self._snapshot is None:
+            self._snapshot = self._reader.take()
+        return self._snapshot
 
     @property
     def snapshot_id(self) -> str:
@@ -115,6 +132,9 @@ class Lease:
             with contextlib.suppress(duckdb.Error):
                 self._cursor.close()
             self._cursor = None
+        if self._snapshot is not None:
+            self._reader.give_back(self._snapshot)
+            self._snapshot = None
 
 
 class SnapshotReader:
@@ -135,6 +155,7 @@ class SnapshotReader:
         self._retired: list[Snapshot] = []
         self._pointer_stamp: tuple[int, int, int] | None = None
         self._checked_at = float("-inf")
+        self._failed_id: str | None = None
         self.swaps = 0
 
     # -- pointer ---------------------------------------------------------------------------
@@ -165,8 +186,10 @@ class SnapshotReader:
         try:
             fresh = open_snapshot(self.paths, snapshot_id)
         except (duckdb.Error, OSError, NoSnapshotError) as exc:
-            # Keep serving what we have; try again at the next check.
-            log.warning("cannot open snapshot %s: %s", snapshot_id, exc)
+            # Keep serving what we have; try again at the next check (say so once).
+            if snapshot_id != self._failed_id:
+                log.warning("cannot open snapshot %s: %s", snapshot_id, exc)
+                self._failed_id = snapshot_id
             return
         self._pointer_stamp = stamp
         if self._current is not None:
@@ -198,9 +221,8 @@ class SnapshotReader:
             self._close_retired()
             return self._current
 
-    @contextlib.contextmanager
-    def acquire(self) -> Iterator[Lease]:
-        """The current snapshot, held for one request (a cursor is opened only if needed)."""
+    def take(self) -> Snapshot:
+        """The current snapshot, counted as in use until `give_back`."""
         with self._lock:
             self._refresh()
             self._close_retired()
@@ -209,13 +231,20 @@ class SnapshotReader:
                 raise NoSnapshotError("no snapshot yet")
             with snap.lock:
                 snap.users += 1
-        lease = Lease(snap)
+            return snap
+
+    def give_back(self, snap: Snapshot) -> None:
+        with snap.lock:
+            snap.users -= 1
+
+    @contextlib.contextmanager
+    def acquire(self) -> Iterator[Lease]:
+        """A lease on the current snapshot for one request (taken on first use)."""
+        lease = Lease(self)
         try:
             yield lease
         finally:
             lease.release()
-            with snap.lock:
-                snap.users -= 1
 
     def close(self) -> None:
         """Close every connection (application shutdown)."""

@@ -1,0 +1,1 @@
+"""SQL behind each endpoint: bound parameters only, identifiers only from allow-lists."""
