@@ -48,9 +48,9 @@ def land_spool(paths: DataPaths) -> dict:
 
 
 @task(cache_policy=NO_CACHE)
-def enrich_events(paths: DataPaths) -> dict:
-    """Enrich raw event files that are not enriched yet."""
-    return _as_dict(enrich_new_raw_files(paths))
+def enrich_events(paths: DataPaths, full_refresh: bool) -> dict:
+    """Enrich raw event files that are not enriched yet (all of them on a full refresh)."""
+    return _as_dict(enrich_new_raw_files(paths, full_refresh=full_refresh))
 
 
 @task(cache_policy=NO_CACHE)
@@ -134,7 +134,7 @@ def pipeline(
     with writer_lock(paths, wait_seconds):
         try:
             landed = _timed(run["steps"], "land", land_spool, paths)
-            enriched = _timed(run["steps"], "enrich", enrich_events, paths)
+            enriched = _timed(run["steps"], "enrich", enrich_events, paths, full_refresh)
             _timed(run["steps"], "dbt_build", build_models, paths, full_refresh)
             counts = _timed(run["steps"], "audit", audit_build, paths, allow_shrink)
             run.update(

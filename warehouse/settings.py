@@ -79,6 +79,18 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Peers (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.",
     )
+    pipeline_interval_minutes: float = Field(
+        15, gt=0, le=24 * 60, description="`footfall serve` runs the pipeline this often."
+    )
+    full_check_cron: str = Field(
+        "30 3 * * *", description="Cron (reporting tz) of the nightly full-refresh pipeline run."
+    )
+    retention_cron: str = Field(
+        "0 4 * * 0", description="Cron (reporting tz) of the weekly retention run."
+    )
+    retention_days: int = Field(
+        90, ge=1, description="Anonymous visitors' events older than this many days are deleted."
+    )
 
     @field_validator(
         "api_token", "ingest_token", "cors_origins", "shop_hosts", "trusted_proxies", mode="before"
@@ -96,6 +108,13 @@ class Settings(BaseSettings):
             if len(token) < 8:
                 raise ValueError("each token must be at least 8 characters")
         return value
+
+    @field_validator("full_check_cron", "retention_cron")
+    @classmethod
+    def _five_cron_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must be a 5-field cron expression such as '30 3 * * *'")
+        return value.strip()
 
     @field_validator("reporting_tz")
     @classmethod
