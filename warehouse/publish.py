@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MARTS_DIR = Path(__file__).resolve().parents[1] / "models" / "marts"
 SNAPSHOT_SUFFIX = ".duckdb"
 DEFAULT_GRACE_SECONDS = 600.0
+STORAGE_VERSION = "v1.4.0"
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ def _copy_tables(
     for table in tables:
         if table not in build_tables:
             raise RuntimeError(f"mart {table!r} is missing from the build database")
-        con.execute(f'create table main."{table}" as select * from build.main."{table}"')
-        counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+        con.execute(f'create table snapshot.main."{table}" as select * from build.main."{table}"')
+        counts[table] = con.execute(f'select count(*) from snapshot.main."{table}"').fetchone()[0]
     return counts
 
 
@@ -105,8 +106,11 @@ def publish_snapshot(
     tmp.unlink(missing_ok=True)
     wanted = tables if tables is not None else mart_names()
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect()
         try:
+            # An older storage format keeps snapshots readable by analysts' DuckDB CLI 1.4+.
+            con.execute(f"attach '{tmp}' as snapshot (storage_version '{STORAGE_VERSION}')")
+            con.execute("use snapshot")
             con.execute(f"attach '{paths.build_db}' as build (read_only)")
             build_tables = {
                 row[0]
@@ -118,7 +122,8 @@ def publish_snapshot(
             counts = _copy_tables(con, wanted, build_tables)
             con.execute("detach build")
             _write_metadata(con, snapshot_id, data_as_of, pipeline_runs)
-            con.execute("checkpoint")
+            con.execute("use memory")
+            con.execute("detach snapshot")
         finally:
             con.close()
         with open(tmp, "rb+") as handle:
