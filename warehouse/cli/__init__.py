@@ -10,7 +10,19 @@ import typer
 from warehouse.settings import SettingsError, get_settings
 
 # Modules under warehouse.cli that each add their command(s) to the app.
-COMMAND_MODULES = ["collect", "generate", "run", "api", "demo"]
+COMMAND_MODULES = [
+    "collect",
+    "generate",
+    "run",
+    "api",
+    "demo",
+    "retention",
+    "erase",
+    "export",
+    "shell",
+    "serve",
+    "bench",
+]
 
 app = typer.Typer(
     name="footfall",
