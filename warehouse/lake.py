@@ -110,13 +110,29 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+# Unique ids and timestamps gain nothing from dictionary encoding; skipping it saves
+# about a fifth of the write CPU (measured on generated events).
+NO_DICTIONARY_COLUMNS = frozenset(
+    {"event_id", "client_ts", "sent_at", "received_at", "event_at", "order_id", "updated_at"}
+)
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    return [name for name in schema.names if name not in NO_DICTIONARY_COLUMNS]
+
+
 def write_parquet_atomic(table: pa.Table, target: Path, compression: str = "zstd") -> Path:
     """Write `table` to `target` so that readers see the whole file or nothing."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         with open(tmp, "wb") as sink:
-            pq.write_table(table, sink, compression=compression)
+            pq.write_table(
+                table,
+                sink,
+                compression=compression,
+                use_dictionary=_dictionary_columns(table.schema),
+            )
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(tmp, target)
@@ -136,7 +152,11 @@ def split_by_received_date(table: pa.Table) -> Iterator[tuple[date, pa.Table]]:
     if table.num_rows == 0:
         return
     days = pc.cast(table.column("received_at"), pa.date32())
-    for day in pc.unique(days).to_pylist():
+    unique_days = pc.unique(days).to_pylist()
+    if len(unique_days) == 1:  # the common case: no copy
+        yield unique_days[0], table
+        return
+    for day in unique_days:
         yield day, table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
 
 
