@@ -1,0 +1,96 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='visitor_id',
+        on_schema_change='fail',
+    )
+}}
+-- One row per landed copy of an event, flagged is_duplicate unless it is the first-received
+-- copy of its event_id: the store the incremental models rebuild visitors from.
+-- Incremental (Snowplow's pattern): a run re-reads the lake from the newest received_at it
+-- holds minus footfall__lookback_days, takes the visitors in it (and the owners of any event
+-- id in it), and rewrites those visitors whole; a full refresh runs the same SQL on all data.
+{%- set cutoff = incremental_lake_cutoff('received_at') %}
+
+with
+
+landed_events as {{ footfall.inline_cte() }} (
+    select {{ sessionized_event_columns() }}
+    from {{ ref('stg_events_landed') }}
+    {%- if cutoff %}
+    where
+        received_date >= cast({{ dbt.date_trunc('day', "cast('" ~ cutoff ~ "' as timestamp)") }} as date)
+        and received_at >= cast('{{ cutoff }}' as {{ footfall.type_utc_timestamp() }})
+    {%- endif %}
+),
+
+{%- if is_incremental() %}
+
+find_affected_visitors as (
+    select visitor_id from landed_events
+    union distinct
+    select stored.visitor_id
+    from {{ this }} as stored
+    inner join landed_events on stored.event_id = landed_events.event_id
+),
+
+reuse_stored_events as {{ footfall.inline_cte() }} (
+    select {{ sessionized_event_columns() }}
+    from {{ this }}
+    where
+        visitor_id in (select find_affected_visitors.visitor_id from find_affected_visitors)
+        {%- if cutoff %}
+        and received_at < cast('{{ cutoff }}' as {{ footfall.type_utc_timestamp() }})
+        {%- endif %}
+),
+
+{%- endif %}
+
+collect_events as {{ footfall.inline_cte() }} (
+    select * from landed_events
+    {%- if is_incremental() %}
+    union all
+    select * from reuse_stored_events
+    {%- endif %}
+),
+
+find_repeated_ids as (
+    select event_id
+    from collect_events
+    group by event_id
+    having count(*) > 1
+),
+
+flag_repeated_ids as {{ footfall.inline_cte() }} (
+    select
+        collect_events.*,
+        find_repeated_ids.event_id is not null as is_repeated
+    from collect_events
+    left join find_repeated_ids on collect_events.event_id = find_repeated_ids.event_id
+),
+
+flag_duplicates as (
+    select
+        {{ sessionized_event_columns() }},
+        false as is_duplicate
+    from flag_repeated_ids
+    where not is_repeated
+    union all
+    select
+        {{ sessionized_event_columns() }},
+        row_number() over (
+            partition by event_id order by {{ events_first_received_order() }}
+        ) > 1 as is_duplicate
+    from flag_repeated_ids
+    where is_repeated
+),
+
+stamp_load as (
+    select
+        *,
+        cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
+    from flag_duplicates
+)
+
+select * from stamp_load

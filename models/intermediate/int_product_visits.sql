@@ -1,0 +1,64 @@
+-- One row per human visit x product it viewed or added to cart: event counts, and whether
+-- an order attributed to the visit contains the product.
+with
+
+events as (
+    select * from {{ ref('int_events_sessionized') }}
+    where
+        product_id is not null
+        and event_type in ('product_view', 'add_to_cart')
+),
+
+visits as (
+    select * from {{ ref('int_visits') }}
+    where not is_bot_visitor
+),
+
+attributed_orders as (
+    select * from {{ ref('int_orders_attributed') }}
+    where visit_id is not null
+),
+
+order_items as (
+    select * from {{ ref('stg_order_items') }}
+),
+
+count_product_events as (
+    select
+        visitor_id,
+        visit_started_at,
+        product_id,
+        count(case when event_type = 'product_view' then 1 end) as product_views,
+        count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts
+    from events
+    group by visitor_id, visit_started_at, product_id
+),
+
+list_purchased_products as (
+    select distinct
+        attributed_orders.visit_id,
+        order_items.product_id
+    from attributed_orders
+    inner join order_items on attributed_orders.order_id = order_items.order_id
+),
+
+join_visits as (
+    select
+        visits.visit_id,
+        visits.started_at,
+        count_product_events.product_id,
+        count_product_events.product_views,
+        count_product_events.add_to_carts,
+        list_purchased_products.visit_id is not null as is_purchased
+    from count_product_events
+    inner join visits
+        on
+            count_product_events.visitor_id = visits.visitor_id
+            and count_product_events.visit_started_at = visits.started_at
+    left join list_purchased_products
+        on
+            visits.visit_id = list_purchased_products.visit_id
+            and count_product_events.product_id = list_purchased_products.product_id
+)
+
+select * from join_visits

@@ -1,0 +1,46 @@
+-- One row per reporting day x dimension x value: human visits cut by each visit dimension
+-- (footfall__visit_dimensions: channel, device, browser, OS, country, city, landing page,
+-- referrer, campaign), plus dimension 'all' (value 'all') with the day's totals.
+-- visitors are distinct persons within the day and value; do not sum them over days.
+with
+
+sessions as (
+    select * from {{ ref('sessions') }}
+),
+
+count_by_dimension as (
+    select
+        visit_date as breakdown_date,
+        {{ visit_dimension_label() }},
+        count(*) as visits,
+        count(distinct person_id) as visitors,
+        sum(page_views) as page_views,
+        count(case when is_bounce then 1 end) as bounced_visits,
+        count(case when is_engaged then 1 end) as engaged_visits,
+        count(case when is_converted then 1 end) as converted_visits,
+        sum(orders) as orders,
+        sum(sales) as sales
+    from sessions
+    {{ visit_dimension_grouping_sets('visit_date') }}
+),
+
+compute_rates as (
+    select
+        breakdown_date,
+        dimension,
+        dimension_value,
+        visits,
+        visitors,
+        cast(page_views as {{ dbt.type_bigint() }}) as page_views,
+        bounced_visits,
+        engaged_visits,
+        converted_visits,
+        cast(orders as {{ dbt.type_bigint() }}) as orders,
+        cast(sales as decimal(18, 2)) as sales,
+        {{ rate('bounced_visits', 'visits') }} as bounce_rate,
+        {{ rate('engaged_visits', 'visits') }} as engagement_rate,
+        {{ rate('converted_visits', 'visits') }} as conversion_rate
+    from count_by_dimension
+)
+
+select * from compute_rates

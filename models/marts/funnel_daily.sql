@@ -1,0 +1,66 @@
+-- One row per reporting day x dimension x value x funnel step: human visits reaching each
+-- ordered step (visit -> product_view -> add_to_cart -> checkout_started -> purchase; a step
+-- counts only after the previous one in the same visit). Dimension 'all' is the whole day.
+with
+
+sessions as (
+    select * from {{ ref('sessions') }}
+),
+
+count_steps as (
+    select
+        visit_date as funnel_date,
+        {{ visit_dimension_label() }},
+        count(*) as step_0_visits,
+        count(case when funnel_step >= 1 then 1 end) as step_1_visits,
+        count(case when funnel_step >= 2 then 1 end) as step_2_visits,
+        count(case when funnel_step >= 3 then 1 end) as step_3_visits,
+        count(case when funnel_step >= 4 then 1 end) as step_4_visits
+    from sessions
+    {{ visit_dimension_grouping_sets('visit_date') }}
+),
+
+list_steps as (
+    {%- for step in ['visit', 'product_view', 'add_to_cart', 'checkout_started', 'purchase'] %}
+    select
+        {{ loop.index }} as step_number,
+        '{{ step }}' as step_name
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+),
+
+unpivot_steps as (
+    select
+        count_steps.funnel_date,
+        count_steps.dimension,
+        count_steps.dimension_value,
+        list_steps.step_number,
+        list_steps.step_name,
+        case list_steps.step_number
+            when 1 then count_steps.step_0_visits
+            when 2 then count_steps.step_1_visits
+            when 3 then count_steps.step_2_visits
+            when 4 then count_steps.step_3_visits
+            else count_steps.step_4_visits
+        end as visits,
+        case list_steps.step_number
+            when 1 then count_steps.step_0_visits
+            when 2 then count_steps.step_0_visits
+            when 3 then count_steps.step_1_visits
+            when 4 then count_steps.step_2_visits
+            else count_steps.step_3_visits
+        end as previous_step_visits,
+        count_steps.step_0_visits as first_step_visits
+    from count_steps
+    cross join list_steps
+),
+
+compute_rates as (
+    select
+        *,
+        {{ rate('visits', 'previous_step_visits') }} as step_rate,
+        {{ rate('visits', 'first_step_visits') }} as overall_rate
+    from unpivot_steps
+)
+
+select * from compute_rates

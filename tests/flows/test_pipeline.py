@@ -1,0 +1,137 @@
+"""The pipeline flow under Prefect's test harness: publish, idempotency, failure, repair."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.utils.fixtures import BuiltWarehouse
+from warehouse import publish
+from warehouse.lake import lake_files
+from warehouse.paths import DataPaths
+from warehouse.runlog import PipelineBusyError, read_runs, writer_lock
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _generate(paths: DataPaths, days: int = 3, visitors: int = 40) -> None:
+    from warehouse.synthetic import generate_lake
+
+    generate_lake(paths, days=days, visitors_per_day=visitors, seed=3, end_date=date(2026, 2, 10))
+
+
+def _marts(paths: DataPaths) -> dict[str, list[tuple]]:
+    """Every published mart's rows, sorted, for equality checks."""
+    con = duckdb.connect(str(publish.current_snapshot_path(paths)), read_only=True)
+    try:
+        return {
+            name: sorted(con.execute(f'select * from "{name}"').fetchall(), key=repr)
+            for name in publish.mart_names()
+        }
+    finally:
+        con.close()
+
+
+def test_run_pipeline_publishes_every_mart(built_warehouse: BuiltWarehouse) -> None:
+    paths = built_warehouse.paths
+    run = built_warehouse.run
+    assert run["status"] == "published"
+    assert publish.read_current_snapshot_id(paths) == run["snapshot_id"]
+    assert run["new_events"] > 0 and run["visits"] > 0
+    assert set(run["steps"]) == {"land", "enrich", "dbt_build", "audit", "publish"}
+    con = duckdb.connect(str(publish.current_snapshot_path(paths)), read_only=True)
+    tables = {row[0] for row in con.execute("show tables").fetchall()}
+    assert set(publish.mart_names()) <= tables
+    recorded = con.execute("select run_id, status from pipeline_runs").fetchall()
+    assert (run["run_id"], "published") in recorded
+    con.close()
+
+
+def test_run_pipeline_on_empty_lake_publishes_empty_marts(data_dir: DataPaths) -> None:
+    from flows.pipeline import pipeline
+
+    run = pipeline()
+    assert run["status"] == "published"
+    con = duckdb.connect(str(publish.current_snapshot_path(data_dir)), read_only=True)
+    assert con.execute("select count(*) from daily_metrics").fetchone()[0] == 0
+    assert con.execute("select count(*) from sessions").fetchone()[0] == 0
+    con.close()
+
+
+@pytest.mark.slow
+def test_run_pipeline_twice_changes_nothing(data_dir: DataPaths) -> None:
+    from flows.pipeline import pipeline
+
+    _generate(data_dir)
+    first = pipeline()
+    before = _marts(data_dir)
+    second = pipeline()
+    assert second["new_events"] == 0 and second["new_raw_files"] == 0
+    assert second["snapshot_id"] != first["snapshot_id"]
+    assert _marts(data_dir) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broken", ["raw_file", "enriched_file"])
+def test_failed_step_keeps_last_snapshot_and_next_run_repairs(
+    data_dir: DataPaths, broken: str
+) -> None:
+    from flows.pipeline import pipeline
+
+    _generate(data_dir)
+    good = pipeline()
+    before = _marts(data_dir)
+    # A corrupt file breaks enrichment (raw) or the dbt build (enriched).
+    target_dir = data_dir.raw("events") if broken == "raw_file" else data_dir.enriched_events
+    victim = lake_files(target_dir)[0].parent / "zz-corrupt.parquet"
+    victim.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(Exception):  # noqa: B017 - any failure of the step will do
+        pipeline()
+    assert publish.read_current_snapshot_id(data_dir) == good["snapshot_id"]
+    assert read_runs(data_dir)[-1]["status"] == "failed"
+    victim.unlink()
+    repaired = pipeline()
+    assert repaired["status"] == "published"
+    assert _marts(data_dir) == before
+
+
+def test_run_pipeline_refuses_second_writer(data_dir: DataPaths) -> None:
+    from flows.pipeline import pipeline
+
+    with writer_lock(data_dir), pytest.raises(PipelineBusyError):
+        pipeline()
+
+
+def test_cli_run_exits_nonzero_with_message_when_busy(data_dir: DataPaths) -> None:
+    import os
+
+    with writer_lock(data_dir):
+        result = subprocess.run(
+            [sys.executable, "-m", "warehouse.cli", "run"],
+            env={**os.environ, "FOOTFALL_DATA_DIR": str(data_dir.root)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert result.returncode == 3
+    assert "another footfall pipeline run" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_rejects_unknown_option(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "warehouse.cli", "run", "--no-such-option"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,238 @@
+"""Run footfall's dbt project (the repo root) against one data directory, in a subprocess.
+
+Why a subprocess: dbt run in-process can keep DuckDB file locks after it returns
+(dbt-core #11980), and publish must open the build file right after. A child process
+releases every lock when it exits.
+
+Why a target directory per data directory (`$DATA/build/dbt_target`): dbt's partial-parse
+state is keyed on the environment and vars, which differ per data directory; keeping it
+beside the build database lets repeated runs skip parsing (it dominates small runs), and
+two data directories never invalidate each other's state.
+
+The child's environment is this process's, plus the settings dbt reads through
+`env_var()` in `profiles.yml` / `dbt_project.yml` (data dir, DuckDB threads and memory
+limit, reporting time zone, visit timeout).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warehouse.children import tied_preexec
+from warehouse.paths import DataPaths
+from warehouse.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+LineCallback = Callable[[str], None]
+
+
+class DbtError(RuntimeError):
+    """A dbt invocation failed; `.result` holds what it reported."""
+
+    def __init__(self, result: DbtResult) -> None:
+        super().__init__(result.summary())
+        self.result = result
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One node (model, test, seed, unit test) as reported in run_results.json."""
+
+    unique_id: str
+    resource_type: str
+    status: str
+    execution_time_s: float
+    message: str | None = None
+    failures: int | None = None
+    relation_name: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.unique_id.rsplit(".", 1)[-1]
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    """What one dbt invocation did: exit status, per-node results, elapsed wall time."""
+
+    args: list[str]
+    returncode: int
+    elapsed_s: float
+    nodes: list[NodeResult] = field(default_factory=list)
+    log_tail: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return self.returncode == 0 and not self.failures
+
+    @property
+    def failures(self) -> list[NodeResult]:
+        return [node for node in self.nodes if node.failed]
+
+    def summary(self) -> str:
+        """A short human-readable account: counts, and each failure with its message."""
+        command = " ".join(self.args[:1])
+        if self.success:
+            return f"dbt {command}: {len(self.nodes)} nodes OK in {self.elapsed_s:.1f}s"
+        lines = [f"dbt {command} failed (exit {self.returncode}) after {self.elapsed_s:.1f}s"]
+        for node in self.failures:
+            lines.append(f"  {node.status.upper()} {node.unique_id}: {node.message or ''}".rstrip())
+        if not self.failures:
+            lines.extend(f"  {line}" for line in self.log_tail[-15:])
+        return "\n".join(lines)
+
+    def raise_for_status(self) -> None:
+        """Raise DbtError unless the invocation succeeded."""
+        if not self.success:
+            raise DbtError(self)
+
+
+def target_dir(paths: DataPaths) -> Path:
+    """dbt's target (and log) directory for a data directory: beside its build database."""
+    return paths.build / "dbt_target"
+
+
+def dbt_environment(paths: DataPaths) -> dict[str, str]:
+    """The child's environment: inherited, plus the settings the dbt project reads."""
+    settings = get_settings()
+    env = dict(os.environ)
+    env.update(
+        {
+            "FOOTFALL_DATA_DIR": str(paths.root),
+            "FOOTFALL_DUCKDB_THREADS": str(settings.duckdb_threads),
+            "FOOTFALL_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+            "FOOTFALL_REPORTING_TZ": settings.reporting_tz,
+            "FOOTFALL_SESSION_TIMEOUT_MINUTES": str(settings.session_timeout_minutes),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def dbt_command(
+    args: Sequence[str],
+    paths: DataPaths,
+    *,
+    vars: dict | None = None,
+    on_line: LineCallback | None = None,
+    check: bool = False,
+) -> DbtResult:
+    """Run `dbt <args>` for the data directory `paths` in a subprocess and report on it.
+
+    Progress lines go to `on_line` (default: this module's logger at INFO). Returns a
+    DbtResult whether or not dbt succeeded; with `check=True` a failure raises DbtError.
+    """
+    target = target_dir(paths)
+    target.mkdir(parents=True, exist_ok=True)
+    paths.build.mkdir(parents=True, exist_ok=True)
+    run_results = target / "run_results.json"
+    run_results.unlink(missing_ok=True)
+    full_args = [
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
+    ]
+    if vars:
+        full_args += ["--vars", json.dumps(vars, sort_keys=True)]
+    emit = on_line or (lambda line: logger.info("dbt: %s", line))
+    tail: list[str] = []
+    started = time.monotonic()
+    with subprocess.Popen(
+        [sys.executable, "-m", "dbt.cli.main", *full_args],
+        cwd=PROJECT_DIR,
+        env=dbt_environment(paths),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        # This thread waits for dbt below, so dbt dies with it: a killed run must not leave
+        # a build running that holds the build database's lock (warehouse/children.py).
+        preexec_fn=tied_preexec(),
+    ) as process:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.rstrip("\n")
+            tail = [*tail[-49:], line]
+            emit(line)
+        returncode = process.wait()
+    elapsed = time.monotonic() - started
+    result = DbtResult(
+        args=list(args),
+        returncode=returncode,
+        elapsed_s=elapsed,
+        nodes=_read_run_results(run_results),
+        log_tail=tail,
+    )
+    if check:
+        result.raise_for_status()
+    return result
+
+
+def dbt_build(
+    paths: DataPaths,
+    *,
+    full_refresh: bool = False,
+    select: str | None = None,
+    vars: dict | None = None,
+    on_line: LineCallback | None = None,
+    check: bool = False,
+) -> DbtResult:
+    """`dbt build` (seeds, models, unit and data tests) of the data directory `paths`.
+
+    Incremental unless `full_refresh`; `select` is a dbt selector (e.g. "+daily_metrics").
+    """
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", select]
+    return dbt_command(args, paths, vars=vars, on_line=on_line, check=check)
+
+
+def _read_run_results(path: Path) -> list[NodeResult]:
+    if not path.is_file():
+        return []
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        logger.warning("cannot read %s: %s", path, exc)
+        return []
+    nodes = []
+    for item in payload.get("results", []):
+        unique_id = item.get("unique_id", "?")
+        nodes.append(
+            NodeResult(
+                unique_id=unique_id,
+                resource_type=unique_id.split(".", 1)[0],
+                status=str(item.get("status", "")),
+                execution_time_s=float(item.get("execution_time") or 0.0),
+                message=item.get("message"),
+                failures=item.get("failures"),
+                relation_name=item.get("relation_name"),
+            )
+        )
+    return nodes
