@@ -14,7 +14,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/pip || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
@@ -37,6 +37,10 @@ test: setup setup-browser
 ## test-fast: the quick subset while developing
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+## bench: measure footfall end to end on 10M events; writes BENCHMARKS.md (`footfall bench --quick`: 1M)
+bench: setup
+	$(BIN)/footfall bench
 
 lint: setup
 	$(BIN)/ruff check .

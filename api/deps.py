@@ -119,6 +119,8 @@ async def date_range(
         raise ParameterError("start", "must be on or before end")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise ParameterError("start", f"the range may span at most {MAX_RANGE_DAYS} days")
+    if (start - date.min).days < (end - start).days + 1:  # the previous period: before year 1
+        raise ParameterError("start", "is too far in the past")
     return DateRange(start, end)
 
 

@@ -375,6 +375,14 @@ def _distinct_speedup(paths: DataPaths, rows: int) -> dict:
     }
 
 
+def distinct_vs_per_row(paths: DataPaths, rows: int = SAMPLE_ROWS) -> dict:
+    """The distinct-value vs per-row UA parsing comparison on an existing raw lake.
+
+    For `footfall bench`, which generates its own lake and enriches it separately.
+    """
+    return _distinct_speedup(paths, rows)
+
+
 def _write_synthetic_lake(paths: DataPaths, events: int, seed: int) -> int:
     """About `events` events of simulated shop traffic over a week; returns raw event files."""
     from datetime import date

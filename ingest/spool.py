@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # Keep one group's write bounded so a backlog cannot make one sync take long.
 MAX_GROUP_BYTES = 8 * 1024 * 1024
+# How often a segment whose seal failed (directory unwritable) is tried again.
+SEAL_RETRY_SECONDS = 1.0
 
 
 class SpoolError(RuntimeError):
@@ -109,6 +111,10 @@ class Spool:
         self._path: Path | None = None
         self._size = 0
         self._opened_at = 0.0
+        # Segments whose seal failed: they hold acknowledged records, so they are sealed
+        # (and landed) as soon as the directory is writable again, not at the next start.
+        self._unsealed: list[Path] = []
+        self._seal_retry_at = 0.0
         self.stats = SpoolStats()
         self.recovered: list[Path] = []
         self._accepting = False  # a plain flag: Thread.is_alive() takes a lock per call
@@ -251,11 +257,15 @@ class Spool:
         # Anything that raced in after the stop marker is refused, not dropped silently.
         self._refuse_queued()
         self._seal_active()
+        self._retry_unsealed(force=True)
 
     def _seconds_to_seal(self) -> float | None:
+        now = time.monotonic()
+        retry = max(0.0, self._seal_retry_at - now) if self._unsealed else None
         if self._fd is None:
-            return None
-        return max(0.0, self._opened_at + self.segment_seconds - time.monotonic())
+            return retry
+        due = max(0.0, self._opened_at + self.segment_seconds - now)
+        return due if retry is None else min(due, retry)
 
     def _commit(self, group: list[_Pending]) -> None:
         data = b"".join(item.frame for item in group)
@@ -309,13 +319,16 @@ class Spool:
         try:
             sealed = seal_segment(path)
         except OSError as exc:
-            # Left as `.open`: the next start (or an offline lander) seals it, dropping
-            # only bytes past the last intact frame.
+            # Left as `.open` for now, tried again later (seal_segment drops only bytes past
+            # the last intact frame); an offline lander or the next start would seal it too.
             log.error("spool: cannot seal %s after a write error: %s", path.name, exc)
+            self._unsealed.append(path)
             return
         self._after_seal(sealed)
 
     def _seal_if_due(self) -> None:
+        if self._unsealed:
+            self._retry_unsealed()
         if self._fd is None:
             return
         aged = time.monotonic() - self._opened_at >= self.segment_seconds
@@ -340,8 +353,26 @@ class Spool:
             log.error("spool: cannot seal %s: %s", path.name, exc)
             self.stats.last_error = f"cannot seal segment: {exc.strerror or exc}"
             self.stats.last_error_at = time.time()
+            self._unsealed.append(path)
             return
         self._after_seal(sealed)
+
+    def _retry_unsealed(self, force: bool = False) -> None:
+        """Seal the segments whose seal failed earlier, at most every SEAL_RETRY_SECONDS."""
+        now = time.monotonic()
+        if not force and now < self._seal_retry_at:
+            return
+        self._seal_retry_at = now + SEAL_RETRY_SECONDS
+        while self._unsealed:
+            try:
+                sealed = seal_segment(self._unsealed[0])
+            except FileNotFoundError:
+                sealed = None  # sealed by someone else (an offline lander) meanwhile
+            except OSError as exc:
+                log.warning("spool: still cannot seal %s: %s", self._unsealed[0].name, exc)
+                return
+            self._unsealed.pop(0)
+            self._after_seal(sealed)
 
     def _after_seal(self, sealed: Path | None) -> None:
         if sealed is None:

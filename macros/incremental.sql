@@ -59,22 +59,52 @@
 
 
 {#
-    delete_rebuilt_visitors(landed_relation)
-        Pre-hook of the per-visitor incremental models (append strategy): deletes from this
-        model the visitors whose landed events were rewritten since its newest loaded_at,
-        so the run can append their rebuilt rows. A visitor left with nothing (all its events
-        turned out to be other visitors' duplicates) is deleted and simply not re-added.
-        Renders nothing on a full refresh or while the model is empty.
+    visitors_to_refresh(landed_relation, orders_relation=none)
+        For an incremental run of a per-visitor model: a query listing the visitors whose
+        landed events were rewritten since this model's newest loaded_at and, when
+        `orders_relation` is given, the visitors of orders whose current state arrived within
+        footfall__lookback_days of the newest order (a new order or status change alters
+        their conversions and stitching). None on a full refresh or while the model is empty.
         Arguments:
             landed_relation (relation): int_events_landed (visitor_id, loaded_at).
+            orders_relation (relation): stg_orders (visitor_id, received_at), optional.
 #}
-{% macro delete_rebuilt_visitors(landed_relation) -%}
+{% macro visitors_to_refresh(landed_relation, orders_relation=none) -%}
     {%- set since = incremental_watermark('loaded_at') -%}
-    {%- if since -%}
-        delete from {{ this }}
-        where visitor_id in (
-            select visitor_id from {{ landed_relation }}
-            where loaded_at > cast('{{ since }}' as {{ footfall.type_utc_timestamp() }})
-        )
+    {%- if not since -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select visitor_id from {{ landed_relation }}
+        where loaded_at > cast('{{ since }}' as {{ footfall.type_utc_timestamp() }})
+        {%- if orders_relation %}
+        union
+        select visitor_id from {{ orders_relation }}
+        where
+            visitor_id is not null
+            and received_at >= (
+                select {{ dbt.dateadd(
+                    'day', -1 * (var('footfall__lookback_days') | int), 'max(received_at)'
+                ) }}
+                from {{ orders_relation }}
+            )
+        {%- endif %}
+    {%- endset -%}
+    {{ return(query) }}
+{%- endmacro %}
+
+
+{#
+    delete_refreshed_visitors(landed_relation, orders_relation=none)
+        Pre-hook of the per-visitor incremental models (append strategy): deletes the rows
+        of the visitors `visitors_to_refresh` lists, so the run can append their rebuilt rows.
+        A visitor left with nothing (all its events turned out to be another visitor's
+        duplicates, or it turned out to be a bot) is deleted and simply not re-added.
+        Renders nothing on a full refresh or while the model is empty.
+#}
+{% macro delete_refreshed_visitors(landed_relation, orders_relation=none) -%}
+    {%- set visitors = visitors_to_refresh(landed_relation, orders_relation) -%}
+    {%- if visitors -%}
+        delete from {{ this }} where visitor_id in ({{ visitors }})
     {%- endif -%}
 {%- endmacro %}

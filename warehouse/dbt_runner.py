@@ -60,7 +60,11 @@ class NodeResult:
 
     @property
     def name(self) -> str:
-        return self.unique_id.rsplit(".", 1)[-1]
+        """The node's name: `sessions`, `unique_sessions_visit_id`, a unit test's name."""
+        parts = self.unique_id.split(".")
+        if self.resource_type == "unit_test" or len(parts) < 3:
+            return parts[-1]
+        return parts[2]
 
     @property
     def failed(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -25,6 +26,10 @@ from warehouse.paths import DataPaths
 log = logging.getLogger(__name__)
 
 MARTS_DIR = Path(__file__).resolve().parents[1] / "models" / "marts"
+# What a snapshot id may look like (new_snapshot_id makes `20260314T120000Z-1a2b3c`): no
+# path separator, no leading dot, no quote. The pointer is a file anyone with write access
+# to published/ could change; an id outside this pattern is refused, never opened.
+SNAPSHOT_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 SNAPSHOT_SUFFIX = ".duckdb"
 DEFAULT_GRACE_SECONDS = 600.0
 STORAGE_VERSION = "v1.4.0"
@@ -50,6 +55,8 @@ def new_snapshot_id(now: datetime | None = None) -> str:
 
 
 def snapshot_path(paths: DataPaths, snapshot_id: str) -> Path:
+    if not SNAPSHOT_ID_PATTERN.fullmatch(snapshot_id):
+        raise ValueError("not a snapshot id (letters, digits, '_', '.', '-'; no leading dot)")
     return paths.published / f"{snapshot_id}{SNAPSHOT_SUFFIX}"
 
 
@@ -58,6 +65,11 @@ def read_current_snapshot_id(paths: DataPaths) -> str | None:
     try:
         snapshot_id = paths.current_pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, ValueError):
+        snapshot_id = "\0"  # garbage: refused below
+    if snapshot_id and not SNAPSHOT_ID_PATTERN.fullmatch(snapshot_id):
+        log.error("%s does not name a snapshot; ignoring it", paths.current_pointer)
         return None
     return snapshot_id or None
 
@@ -109,9 +121,9 @@ def publish_snapshot(
         con = duckdb.connect()
         try:
             # An older storage format keeps snapshots readable by analysts' DuckDB CLI 1.4+.
-            con.execute(f"attach '{tmp}' as snapshot (storage_version '{STORAGE_VERSION}')")
+            con.execute(f"attach {_literal(tmp)} as snapshot (storage_version '{STORAGE_VERSION}')")
             con.execute("use snapshot")
-            con.execute(f"attach '{paths.build_db}' as build (read_only)")
+            con.execute(f"attach {_literal(paths.build_db)} as build (read_only)")
             build_tables = {
                 row[0]
                 for row in con.execute(
@@ -137,6 +149,11 @@ def publish_snapshot(
         raise
     size = target.stat().st_size
     return PublishedSnapshot(snapshot_id, target, counts, size, time.perf_counter() - started)
+
+
+def _literal(path: Path) -> str:
+    """A path as a SQL string literal (a data dir may contain a quote)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _write_metadata(
@@ -202,6 +219,10 @@ def drop_old_snapshots(
     current = read_current_snapshot_id(paths)
     removed = []
     now = time.time()
+    # Temp files of a publish that was killed (kill -9 skips its clean-up). Callers hold the
+    # writer lock, so no publish is writing one right now.
+    for leftover in paths.published.glob(f".*{SNAPSHOT_SUFFIX}.tmp*"):
+        leftover.unlink(missing_ok=True)
     for path in paths.published.glob(f"*{SNAPSHOT_SUFFIX}"):
         snapshot_id = path.name.removesuffix(SNAPSHOT_SUFFIX)
         if snapshot_id == current:

@@ -125,6 +125,14 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone name such as UTC or Europe/Berlin") from exc
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _no_quote_in_data_dir(cls, value: Path) -> Path:
+        # dbt's sources put the lake's path inside SQL string literals.
+        if "'" in str(value):
+            raise ValueError("must not contain a single quote (')")
+        return value
+
     @field_validator("geoip_db")
     @classmethod
     def _geoip_exists(cls, value: Path | None) -> Path | None:

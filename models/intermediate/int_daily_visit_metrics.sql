@@ -28,7 +28,8 @@ count_visits as (
         count(*) as total_visits,
         count(distinct person_id) as unique_visitors,
         sum(page_views) as total_page_views,
-        sum(duration_s) as total_duration_s,
+        -- summed as decimals: a float sum depends on row order, and reruns must agree exactly
+        cast(sum(cast(duration_s as decimal(38, 6))) as double) as total_duration_s,
         count(case when is_bounce then 1 end) as bounced_visits,
         count(case when is_engaged then 1 end) as engaged_visits,
         count(case when has_add_to_cart then 1 end) as cart_visits,

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_rebuilt_visitors(ref('int_events_landed')) }}",
+        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed')) }}",
     )
 }}
 -- One row per event (duplicates left out), assigned to its visitor's visit: a new visit

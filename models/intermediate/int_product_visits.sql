@@ -1,12 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed'), ref('stg_orders')) }}",
+    )
+}}
 -- One row per human visit x product it viewed or added to cart: event counts, and whether
--- an order attributed to the visit contains the product.
+-- an order attributed to the visit contains the product. Incremental by visitor, like
+-- sessions.
+{%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('stg_orders')) %}
+
 with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
-    where
-        product_id is not null
-        and event_type in ('product_view', 'add_to_cart')
+    {%- if refresh %}
+    where visitor_id in ({{ refresh }})
+    {%- endif %}
 ),
 
 visits as (
@@ -31,6 +42,7 @@ count_product_events as (
         count(case when event_type = 'product_view' then 1 end) as product_views,
         count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts
     from events
+    where product_id is not null and event_type in ('product_view', 'add_to_cart')
     group by visitor_id, visit_started_at, product_id
 ),
 
@@ -45,11 +57,13 @@ list_purchased_products as (
 join_visits as (
     select
         visits.visit_id,
+        visits.visitor_id,
         visits.started_at,
         count_product_events.product_id,
         count_product_events.product_views,
         count_product_events.add_to_carts,
-        list_purchased_products.visit_id is not null as is_purchased
+        list_purchased_products.visit_id is not null as is_purchased,
+        cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
     from count_product_events
     inner join visits
         on

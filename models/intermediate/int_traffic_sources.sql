@@ -36,13 +36,20 @@ pick_source_names as (
     from list_traffic_sources
 ),
 
+list_source_names as (
+    select distinct
+        source_name,
+        is_utm_source
+    from pick_source_names
+),
+
 match_known_sources as (
     select
         named.source_name,
         named.is_utm_source,
         {{ dbt.bool_or("known.kind = 'search'") }} as is_search,
         {{ dbt.bool_or("known.kind = 'social'") }} as is_social
-    from (select distinct source_name, is_utm_source from pick_source_names) as named
+    from list_source_names as named
     inner join referrer_sources as known
         on {{ footfall.host_matches('named.source_name', 'lower(known.host)') }}
         or (named.is_utm_source and named.source_name = lower(known.source_name))
@@ -58,7 +65,10 @@ classify_channels as (
         case
             when sources.utm_medium in ('email', 'e-mail') then 'Email'
             when
-                (sources.utm_medium in ('cpc', 'ppc', 'paid search') or sources.utm_medium like 'paid%')
+                (
+                    sources.utm_medium in ('cpc', 'ppc', 'paid search')
+                    or sources.utm_medium like 'paid%'
+                )
                 and coalesce(known.is_search, false)
                 then 'Paid Search'
             when coalesce(known.is_social, false) then 'Social'

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_rebuilt_visitors(ref('int_events_landed')) }}",
+        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed')) }}",
     )
 }}
 -- One row per visit of every visitor, bots included (flagged): counts, the ordered funnel
@@ -79,8 +79,9 @@ join_first_events as (
         first_events.country,
         first_events.region,
         first_events.city,
-        {{ dbt.datediff('aggregate_visits.started_at', 'aggregate_visits.ended_at', 'microsecond') }}
-            as duration_us,
+        {{ dbt.datediff(
+            'aggregate_visits.started_at', 'aggregate_visits.ended_at', 'microsecond'
+        ) }} as duration_us,
         find_bot_visitors.visitor_id is not null as is_bot_visitor
     from aggregate_visits
     inner join landed_events as first_events

@@ -50,20 +50,34 @@ count_ordering_customers as (
     group by assign_cohorts.cohort_month, list_customer_months.order_month
 ),
 
+pair_cohort_months as (
+    select
+        size_cohorts.cohort_month,
+        size_cohorts.cohort_size,
+        list_months.order_month
+    from size_cohorts
+    inner join list_months on size_cohorts.cohort_month <= list_months.order_month
+),
+
+number_months as (
+    select
+        *,
+        {{ dbt.datediff('cohort_month', 'order_month', 'month') }} as month_offset
+    from pair_cohort_months
+),
+
 fill_cohort_months as (
     select
         size_cohorts.cohort_month,
-        cast({{ dbt.datediff('size_cohorts.cohort_month', 'list_months.order_month', 'month') }}
-            as {{ dbt.type_int() }}) as month_offset,
-        list_months.order_month as month_start,
+        cast(size_cohorts.month_offset as {{ dbt.type_int() }}) as month_offset,
+        size_cohorts.order_month as month_start,
         size_cohorts.cohort_size,
         coalesce(count_ordering_customers.ordering_customers, 0) as ordering_customers
-    from size_cohorts
-    inner join list_months on size_cohorts.cohort_month <= list_months.order_month
+    from number_months as size_cohorts
     left join count_ordering_customers
         on
             size_cohorts.cohort_month = count_ordering_customers.cohort_month
-            and list_months.order_month = count_ordering_customers.order_month
+            and size_cohorts.order_month = count_ordering_customers.order_month
 ),
 
 compute_rates as (

@@ -26,7 +26,8 @@ summarise_orders as (
 ),
 
 list_customers as (
-    select customer_id from customer_records where customer_id is not null
+    select customer_id from customer_records
+    where customer_id is not null
     union distinct
     select customer_id from summarise_orders
 ),

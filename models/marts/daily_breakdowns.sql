@@ -8,10 +8,7 @@ sessions as (
     select * from {{ ref('sessions') }}
 ),
 
-count_by_dimension as (
-    select
-        visit_date as breakdown_date,
-        {{ visit_dimension_label() }},
+{%- set aggregates %}
         count(*) as visits,
         count(distinct person_id) as visitors,
         sum(page_views) as page_views,
@@ -20,13 +17,15 @@ count_by_dimension as (
         count(case when is_converted then 1 end) as converted_visits,
         sum(orders) as orders,
         sum(sales) as sales
-    from sessions
-    {{ visit_dimension_grouping_sets('visit_date') }}
+{%- endset %}
+
+count_by_dimension as (
+    {{- cut_by_visit_dimensions('sessions', 'visit_date', aggregates) }}
 ),
 
 compute_rates as (
     select
-        breakdown_date,
+        visit_date as breakdown_date,
         dimension,
         dimension_value,
         visits,

@@ -43,7 +43,7 @@ pick_sales_goals as (
             partition by list_days.metric_date order by sales_goals.valid_from desc
         ) as goal_rank
     from list_days
-    inner join sales_goals on sales_goals.valid_from <= list_days.metric_date
+    inner join sales_goals on list_days.metric_date >= sales_goals.valid_from
 ),
 
 join_day_metrics as (

@@ -7,31 +7,32 @@ sessions as (
     select * from {{ ref('sessions') }}
 ),
 
-count_steps as (
-    select
-        visit_date as funnel_date,
-        {{ visit_dimension_label() }},
+{%- set aggregates %}
         count(*) as step_0_visits,
         count(case when funnel_step >= 1 then 1 end) as step_1_visits,
         count(case when funnel_step >= 2 then 1 end) as step_2_visits,
         count(case when funnel_step >= 3 then 1 end) as step_3_visits,
         count(case when funnel_step >= 4 then 1 end) as step_4_visits
-    from sessions
-    {{ visit_dimension_grouping_sets('visit_date') }}
+{%- endset %}
+
+count_steps as (
+    {{- cut_by_visit_dimensions('sessions', 'visit_date', aggregates) }}
 ),
 
 list_steps as (
-    {%- for step in ['visit', 'product_view', 'add_to_cart', 'checkout_started', 'purchase'] %}
-    select
-        {{ loop.index }} as step_number,
-        '{{ step }}' as step_name
-    {{- '\n    union all' if not loop.last }}
-    {%- endfor %}
+    select * from (
+        values
+        (1, 'visit'),
+        (2, 'product_view'),
+        (3, 'add_to_cart'),
+        (4, 'checkout_started'),
+        (5, 'purchase')
+    ) as steps (step_number, step_name)
 ),
 
 unpivot_steps as (
     select
-        count_steps.funnel_date,
+        count_steps.visit_date as funnel_date,
         count_steps.dimension,
         count_steps.dimension_value,
         list_steps.step_number,

@@ -33,7 +33,7 @@ rank_item_names as (
         order_items.product_name,
         row_number() over (
             partition by order_items.product_id
-            order by orders.created_at desc, order_items.order_id desc, order_items.item_number
+            order by orders.created_at desc, order_items.order_id desc, order_items.item_number asc
         ) as name_rank
     from order_items
     inner join orders on order_items.order_id = orders.order_id
@@ -61,9 +61,12 @@ join_product_facts as (
     select
         list_products.product_id,
         rank_item_names.product_name,
-        cast(coalesce(summarise_visits.product_views, 0) as {{ dbt.type_bigint() }}) as product_views,
-        cast(coalesce(summarise_visits.add_to_carts, 0) as {{ dbt.type_bigint() }}) as add_to_carts,
-        cast(coalesce(summarise_sales.units_sold, 0) as {{ dbt.type_bigint() }}) as units_sold,
+        cast(coalesce(summarise_visits.product_views, 0) as {{ dbt.type_bigint() }})
+            as product_views,
+        cast(coalesce(summarise_visits.add_to_carts, 0) as {{ dbt.type_bigint() }})
+            as add_to_carts,
+        cast(coalesce(summarise_sales.units_sold, 0) as {{ dbt.type_bigint() }})
+            as units_sold,
         cast(coalesce(summarise_sales.revenue, 0) as decimal(18, 2)) as revenue,
         coalesce(summarise_visits.view_visits, 0) as view_visits,
         coalesce(summarise_visits.cart_visits, 0) as cart_visits,

@@ -40,9 +40,12 @@ join_day_facts as (
     select
         coalesce(count_visit_events.product_date, count_sales.product_date) as product_date,
         coalesce(count_visit_events.product_id, count_sales.product_id) as product_id,
-        cast(coalesce(count_visit_events.product_views, 0) as {{ dbt.type_bigint() }}) as product_views,
-        cast(coalesce(count_visit_events.add_to_carts, 0) as {{ dbt.type_bigint() }}) as add_to_carts,
-        cast(coalesce(count_sales.units_sold, 0) as {{ dbt.type_bigint() }}) as units_sold,
+        cast(coalesce(count_visit_events.product_views, 0) as {{ dbt.type_bigint() }})
+            as product_views,
+        cast(coalesce(count_visit_events.add_to_carts, 0) as {{ dbt.type_bigint() }})
+            as add_to_carts,
+        cast(coalesce(count_sales.units_sold, 0) as {{ dbt.type_bigint() }})
+            as units_sold,
         cast(coalesce(count_sales.revenue, 0) as decimal(18, 2)) as revenue
     from count_visit_events
     full outer join count_sales

@@ -49,20 +49,34 @@ count_active_persons as (
     group by assign_cohorts.cohort_week, list_person_weeks.activity_week
 ),
 
+pair_cohort_weeks as (
+    select
+        size_cohorts.cohort_week,
+        size_cohorts.cohort_size,
+        list_weeks.activity_week
+    from size_cohorts
+    inner join list_weeks on size_cohorts.cohort_week <= list_weeks.activity_week
+),
+
+number_weeks as (
+    select
+        *,
+        {{ dbt.datediff('cohort_week', 'activity_week', 'day') }} / 7 as week_offset
+    from pair_cohort_weeks
+),
+
 fill_cohort_weeks as (
     select
         size_cohorts.cohort_week,
-        cast({{ dbt.datediff('size_cohorts.cohort_week', 'list_weeks.activity_week', 'day') }} / 7
-            as {{ dbt.type_int() }}) as week_offset,
-        list_weeks.activity_week as week_start,
+        cast(size_cohorts.week_offset as {{ dbt.type_int() }}) as week_offset,
+        size_cohorts.activity_week as week_start,
         size_cohorts.cohort_size,
         coalesce(count_active_persons.active_persons, 0) as active_persons
-    from size_cohorts
-    inner join list_weeks on size_cohorts.cohort_week <= list_weeks.activity_week
+    from number_weeks as size_cohorts
     left join count_active_persons
         on
             size_cohorts.cohort_week = count_active_persons.cohort_week
-            and list_weeks.activity_week = count_active_persons.activity_week
+            and size_cohorts.activity_week = count_active_persons.activity_week
 ),
 
 compute_rates as (

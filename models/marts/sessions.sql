@@ -1,10 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed'), ref('stg_orders')) }}",
+    )
+}}
 -- One row per human visit (bot and suspect visitors' visits are left out), with its
 -- reporting day, landing attributes, channel, stitched person and conversion.
+-- Incremental by visitor: rebuilds the visitors whose events were rewritten or who have a
+-- recent order (see visitors_to_refresh); editing referrer_sources, the time zone or the
+-- timeout needs a full refresh.
+{%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('stg_orders')) %}
+
 with
 
-visits as (
+all_visits as (
     select * from {{ ref('int_visits') }}
-    where not is_bot_visitor
+    {%- if refresh %}
+    where visitor_id in ({{ refresh }})
+    {%- endif %}
 ),
 
 traffic_sources as (
@@ -19,6 +34,11 @@ visit_conversions as (
     select * from {{ ref('int_visit_conversions') }}
 ),
 
+keep_human_visits as (
+    select * from all_visits
+    where not is_bot_visitor
+),
+
 join_visit_context as (
     select
         visits.*,
@@ -29,7 +49,7 @@ join_visit_context as (
         coalesce(visit_conversions.orders, 0) as orders,
         cast(coalesce(visit_conversions.sales, 0) as decimal(18, 2)) as sales,
         visit_conversions.last_order_at
-    from visits
+    from keep_human_visits as visits
     left join person_map on visits.visitor_id = person_map.visitor_id
     left join traffic_sources
         on
@@ -103,7 +123,8 @@ choose_columns as (
         utm_term,
         utm_content,
         country_code,
-        region
+        region,
+        cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
     from derive_visit_flags
 )
 

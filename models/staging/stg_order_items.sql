@@ -14,14 +14,15 @@ explode_items as (
 
 name_columns as (
     select
-        order_id,
-        item_number,
-        item.product_id as product_id,
-        item.sku as sku,
-        item.name as product_name,
-        cast(item.quantity as integer) as quantity,
-        item.unit_price as unit_price,
-        cast(item.quantity * item.unit_price as decimal(18, 2)) as line_total
+        explode_items.order_id,
+        explode_items.item_number,
+        explode_items.item.product_id as product_id,  -- noqa: AL09
+        explode_items.item.sku as sku,  -- noqa: AL09
+        explode_items.item.name as product_name,
+        cast(explode_items.item.quantity as integer) as quantity,
+        explode_items.item.unit_price as unit_price,  -- noqa: AL09
+        cast(explode_items.item.quantity * explode_items.item.unit_price as decimal(18, 2))
+            as line_total
     from explode_items
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from rich.console import Console
 from warehouse.lake import lake_files
 from warehouse.paths import data_paths
 from warehouse.settings import get_settings
+from warehouse.synthetic.catalog import SHOP_HOST
 
 console = Console(stderr=True)
 
@@ -55,6 +57,10 @@ def demo(
     settings = get_settings()
     paths = data_paths()
     started = time.perf_counter()
+    if not settings.shop_hosts:
+        # The generated pages live on SHOP_HOST: its referrers are internal, not referrals.
+        os.environ["FOOTFALL_SHOP_HOSTS"] = SHOP_HOST
+        console.print(f"FOOTFALL_SHOP_HOSTS not set: using the generated shop's {SHOP_HOST}")
     if lake_files(paths.raw("events")):
         console.print(f"lake at {paths.lake} already has events: not generating more")
     else:

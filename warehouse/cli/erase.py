@@ -99,7 +99,10 @@ def erase(
     from pydantic import SecretStr
 
     from flows.erase import erase as erase_flow
+    from warehouse.children import start_prefect_server_tied
     from warehouse.runlog import PipelineBusyError
+
+    start_prefect_server_tied()  # a killed job must not leave Prefect's server running
 
     try:
         record = erase_flow(SecretStr(request.to_json()), wait_seconds=wait)

@@ -42,7 +42,10 @@ def retention(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call
     from flows.retention import retention as retention_flow
+    from warehouse.children import start_prefect_server_tied
     from warehouse.runlog import PipelineBusyError
+
+    start_prefect_server_tied()  # a killed job must not leave Prefect's server running
 
     console = Console(stderr=True)
     mode = "dry run: counting" if dry_run else "deleting"

@@ -32,8 +32,12 @@ def run(
     paths = data_paths()
     configure_prefect(paths, PREFECT_LOGGING_LEVEL="INFO" if verbose else "WARNING")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
     from flows.pipeline import pipeline  # after configure_prefect: Prefect reads env at import
+    from warehouse.children import start_prefect_server_tied
     from warehouse.runlog import PipelineBusyError
+
+    start_prefect_server_tied()  # so a kill -9 of this run does not leave it running
 
     console = Console(stderr=True)
     console.print(f"footfall run: data dir {paths.root}")

@@ -76,7 +76,10 @@ def _write_private(target: Path, text: str) -> None:
     """Write a file readable by its owner only, whole or not at all."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Never through a link planted at the temp name (the output dir may be shared, the
+    # command may run as root): remove what is there, then create it exclusively.
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as sink:
             sink.write(text)

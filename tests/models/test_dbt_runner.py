@@ -1,0 +1,100 @@
+"""warehouse.dbt_runner runs the real dbt project in a subprocess and reports what happened."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.models.factories import event, land, order, utc
+from warehouse.dbt_runner import (
+    DbtError,
+    dbt_build,
+    dbt_command,
+    dbt_environment,
+    target_dir,
+)
+from warehouse.paths import DataPaths
+from warehouse.publish import mart_names
+from warehouse.settings import reset_settings
+
+
+@pytest.mark.parametrize(
+    ("variable", "setting", "expected"),
+    [
+        ("FOOTFALL_REPORTING_TZ", "Europe/Berlin", "Europe/Berlin"),
+        ("FOOTFALL_DUCKDB_THREADS", "3", "3"),
+        ("FOOTFALL_DUCKDB_MEMORY_LIMIT", "1GB", "1GB"),
+        ("FOOTFALL_SESSION_TIMEOUT_MINUTES", "45", "45"),
+    ],
+)
+def test_pass_settings_to_dbt_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, setting: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, setting)
+    reset_settings()
+    paths = DataPaths(tmp_path / "somewhere")
+    env = dbt_environment(paths)
+    assert env[variable] == expected
+    assert env["FOOTFALL_DATA_DIR"] == str(paths.root)
+    assert target_dir(paths) == paths.build / "dbt_target"
+
+
+def test_report_dbt_invocation_error(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path / "data")
+    lines: list[str] = []
+    result = dbt_command(["run-operation", "no_such_macro"], paths, on_line=lines.append)
+    assert not result.success
+    assert result.returncode != 0
+    assert result.nodes == []
+    assert lines, "progress lines reach the callback"
+    assert "no_such_macro" in result.summary()
+    with pytest.raises(DbtError) as raised:
+        result.raise_for_status()
+    assert raised.value.result is result
+
+
+def test_build_empty_lake_into_empty_marts(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path / "data")
+    result = dbt_build(paths, on_line=lambda _: None)
+    assert result.success, result.summary()
+    kinds = {node.resource_type for node in result.nodes}
+    assert {"model", "seed", "test", "unit_test"} <= kinds
+    assert all(node.status in {"success", "pass"} for node in result.nodes)
+    connection = duckdb.connect(str(paths.build_db), read_only=True)
+    try:
+        for mart in mart_names():
+            assert connection.execute(f"select count(*) from main.{mart}").fetchone() == (0,)
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_report_failing_data_test(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path / "data")
+    at = utc(2024, 2, 1, 12)
+    land(
+        paths,
+        [event("v1", at)],
+        [order("o1", "v1", "c1", at, Decimal("5.00"), order_status="LOST")],
+    )
+    result = dbt_build(paths, on_line=lambda _: None)
+    assert not result.success
+    failed = [node.name for node in result.failures]
+    assert any(name.startswith("accepted_values_stg_orders_order_status") for name in failed)
+    assert "accepted_values_stg_orders_order_status" in result.summary()
+    with pytest.raises(DbtError):
+        result.raise_for_status()
+
+
+@pytest.mark.slow
+def test_generate_docs(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path / "data")
+    land(paths, [event("v1", utc(2024, 2, 1, 12))])
+    dbt_build(paths, on_line=lambda _: None, check=True)
+    result = dbt_command(["docs", "generate"], paths, on_line=lambda _: None, check=True)
+    assert result.success
+    assert (target_dir(paths) / "catalog.json").is_file()
+    assert (target_dir(paths) / "index.html").is_file()
