@@ -106,6 +106,11 @@ class DateRange:
         return DateRange(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
 
+# Far enough from date.min/max that the default start and the previous period never overflow.
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
 async def date_range(
     settings: SettingsDep,
     start: Annotated[
@@ -113,14 +118,15 @@ async def date_range(
     ] = None,
     end: Annotated[date | None, Query(description="Last day, inclusive; default today.")] = None,
 ) -> DateRange:
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ParameterError(name, f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
     end = end or today_in(settings)
     start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if start > end:
         raise ParameterError("start", "must be on or before end")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise ParameterError("start", f"the range may span at most {MAX_RANGE_DAYS} days")
-    if (start - date.min).days < (end - start).days + 1:  # the previous period: before year 1
-        raise ParameterError("start", "is too far in the past")
     return DateRange(start, end)
 
 

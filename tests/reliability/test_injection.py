@@ -62,7 +62,7 @@ HOSTILE_PARAMETERS = [
     ("/api/v1/metrics/daily?start=0001-01-01&end=9999-12-31", {422}),
     ("/api/v1/metrics/daily?start=2026-03-14&end=2026-03-01", {422}),
     ("/api/v1/metrics/daily?start=0001-01-01&end=0001-01-31", {422}),
-    ("/api/v1/metrics/daily?start=0002-01-01&end=0002-01-31", {200}),
+    ("/api/v1/metrics/daily?start=0002-01-01&end=0002-01-31", {422}),
     (f"/api/v1/retention?cohorts=8%20union%20select%201{MARK}", {422}),
     ("/api/v1/retention?cohorts=99999999999999999999999", {422}),
     (f"/api/v1/runs?limit=-1{MARK}", {422}),
