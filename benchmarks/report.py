@@ -86,6 +86,7 @@ FIGURES: list[tuple[str, str]] = [
     ("api.funnel_p95_ms", "API funnel p95, ms"),
     ("api.funnel_p99_ms", "API funnel p99, ms"),
     ("api.uncached_dashboard_metrics_p99_ms", "API dashboard metrics p99 uncached, ms"),
+    ("api.uncached_breakdown_channel_p99_ms", "API channel breakdown p99 uncached, ms"),
     ("api.uncached_funnel_p99_ms", "API funnel p99 uncached, ms"),
     ("api.concurrency", "API clients for throughput"),
     ("api.requests_per_s", "API requests/s (cached)"),
@@ -235,6 +236,9 @@ def build_figures(stages: dict[str, dict | None], run: dict[str, Any]) -> dict[s
         "publish.peak_rss_mib": _get(pub, "peak_rss_mib"),
         "api.uncached_dashboard_metrics_p99_ms": _get(
             single, "uncached", "dashboard_metrics", "p99_ms"
+        ),
+        "api.uncached_breakdown_channel_p99_ms": _get(
+            single, "uncached", "breakdown_channel", "p99_ms"
         ),
         "api.uncached_funnel_p99_ms": _get(single, "uncached", "funnel", "p99_ms"),
         "api.concurrency": _get(loaded, "concurrency"),

@@ -204,16 +204,20 @@ def dbt_build(
     vars: dict | None = None,
     on_line: LineCallback | None = None,
     check: bool = False,
+    exclude: str | None = None,
 ) -> DbtResult:
     """`dbt build` (seeds, models, unit and data tests) of the data directory `paths`.
 
-    Incremental unless `full_refresh`; `select` is a dbt selector (e.g. "+daily_metrics").
+    Incremental unless `full_refresh`; `select` and `exclude` are dbt selectors (e.g.
+    "+daily_metrics"; exclude="tag:full_check" skips the tests that scan the event tables).
     """
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
     if select:
         args += ["--select", select]
+    if exclude:
+        args += ["--exclude", exclude]
     return dbt_command(args, paths, vars=vars, on_line=on_line, check=check)
 
 

@@ -51,8 +51,9 @@ match_known_sources as (
         {{ dbt.bool_or("known.kind = 'social'") }} as is_social
     from list_source_names as named
     inner join referrer_sources as known
-        on {{ footfall.host_matches('named.source_name', 'lower(known.host)') }}
-        or (named.is_utm_source and named.source_name = lower(known.source_name))
+        on
+            {{ footfall.host_matches('named.source_name', 'lower(known.host)') }}
+            or (named.is_utm_source and named.source_name = lower(known.source_name))
     group by named.source_name, named.is_utm_source
 ),
 

@@ -62,7 +62,9 @@ pair_cohort_months as (
 number_months as (
     select
         *,
-        {{ dbt.datediff('cohort_month', 'order_month', 'month') }} as month_offset
+        (extract(year from order_month) - extract(year from cohort_month)) * 12
+        + extract(month from order_month)
+        - extract(month from cohort_month) as month_offset
     from pair_cohort_months
 ),
 

@@ -20,7 +20,10 @@ count_steps as (
 ),
 
 list_steps as (
-    select * from (
+    select
+        steps.step_number,
+        steps.step_name
+    from (
         values
         (1, 'visit'),
         (2, 'product_view'),

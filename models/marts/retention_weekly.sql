@@ -31,7 +31,9 @@ size_cohorts as (
 ),
 
 list_weeks as (
-    select series_date as activity_week
+    select
+        series_date as activity_week,
+        row_number() over (order by series_date) as week_index
     from {{ date_series(
         '(select min(cohort_week) from assign_cohorts)',
         '(select max(activity_week) from list_person_weeks)'
@@ -49,20 +51,15 @@ count_active_persons as (
     group by assign_cohorts.cohort_week, list_person_weeks.activity_week
 ),
 
-pair_cohort_weeks as (
+number_weeks as (
     select
         size_cohorts.cohort_week,
         size_cohorts.cohort_size,
-        list_weeks.activity_week
+        list_weeks.activity_week,
+        list_weeks.week_index - cohort_weeks.week_index as week_offset
     from size_cohorts
+    inner join list_weeks as cohort_weeks on size_cohorts.cohort_week = cohort_weeks.activity_week
     inner join list_weeks on size_cohorts.cohort_week <= list_weeks.activity_week
-),
-
-number_weeks as (
-    select
-        *,
-        {{ dbt.datediff('cohort_week', 'activity_week', 'day') }} / 7 as week_offset
-    from pair_cohort_weeks
 ),
 
 fill_cohort_weeks as (

@@ -97,6 +97,14 @@ def test_run_bench_measures_figure(tiny_run, key: str) -> None:
 
 
 @pytest.mark.slow
+def test_run_bench_swaps_snapshots_under_api_load(tiny_run) -> None:
+    _, output, _ = tiny_run
+    figures = _results(output)["figures"]
+    assert figures["api.publishes_during_load"] >= 1
+    assert figures["api.errors_during_publish"] == 0
+
+
+@pytest.mark.slow
 def test_run_bench_evaluates_every_target(tiny_run) -> None:
     _, output, _ = tiny_run
     results = _results(output)
