@@ -7,6 +7,7 @@ the handler's thread): a sync dependency would cost a thread-pool hop per reques
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 
 from api.cache import SnapshotCache
 from api.errors import ParameterError
@@ -24,6 +26,18 @@ from warehouse.settings import Settings
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _require_iso_day(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic alone would read `0` or `1700000000` as a Unix time."""
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError("must be a day written as YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_require_iso_day)]
 
 _bearer = HTTPBearer(auto_error=False, description="A read token from FOOTFALL_API_TOKEN.")
 
@@ -114,9 +128,9 @@ LATEST_DAY = date(2999, 12, 31)
 async def date_range(
     settings: SettingsDep,
     start: Annotated[
-        date | None, Query(description="First day (YYYY-MM-DD); default end − 29 days.")
+        IsoDay | None, Query(description="First day (YYYY-MM-DD); default end − 29 days.")
     ] = None,
-    end: Annotated[date | None, Query(description="Last day, inclusive; default today.")] = None,
+    end: Annotated[IsoDay | None, Query(description="Last day, inclusive; default today.")] = None,
 ) -> DateRange:
     for name, value in (("start", start), ("end", end)):
         if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.cache import etag_for
-from api.deps import CacheDep, RealtimeDep, SettingsDep, SnapshotDep, today_in
+from api.deps import CacheDep, IsoDay, RealtimeDep, SettingsDep, SnapshotDep, today_in
 from api.queries.daily import read_currency, read_day
 from api.respond import json_response, serialize
 from api.schemas import DashboardMetrics
@@ -24,7 +23,7 @@ def read_dashboard_metrics(
     realtime: RealtimeDep,
     settings: SettingsDep,
     date: Annotated[
-        Date | None, Query(description="Reporting day (YYYY-MM-DD); default today.")
+        IsoDay | None, Query(description="Reporting day (YYYY-MM-DD); default today.")
     ] = None,
 ) -> Response:
     """The dashboard's metrics for one day (zeros for a day without data), with realtime."""

@@ -11,6 +11,9 @@ from tests.api.conftest import AUTH
 BAD_REQUESTS = [
     ("/api/v1/dashboard/metrics?date=2026-13-01", "date"),
     ("/api/v1/dashboard/metrics?date=yesterday", "date"),
+    ("/api/v1/dashboard/metrics?date=0", "date"),  # never a Unix time
+    ("/api/v1/metrics/daily?start=1700000000", "start"),
+    ("/api/v1/funnel?end=2026-3-1", "end"),
     ("/api/v1/metrics/daily?start=2026-03-14&end=2026-03-01", "start"),
     ("/api/v1/metrics/daily?start=2024-01-01&end=2026-03-14", "start"),
     ("/api/v1/metrics/daily?end=2026-02-30", "end"),

@@ -14,10 +14,10 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.models.factories import customer, event, land, order, utc
+from tests.utils.marts import mart_rows
 from warehouse.dbt_runner import PROJECT_DIR, DbtResult, dbt_build
 from warehouse.paths import DataPaths
 
@@ -165,29 +165,6 @@ def second_batch(
     return events, orders, [customer("c1", "REGISTERED", arrive - timedelta(hours=1))]
 
 
-def mart_rows(paths: DataPaths) -> dict[str, list[tuple]]:
-    connection = duckdb.connect(str(paths.build_db), read_only=True)
-    try:
-        rows = {}
-        for name in MARTS:
-            # loaded_at records which run wrote a row: bookkeeping, not content
-            columns = [
-                column
-                for (column,) in connection.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = 'main' and table_name = ? order by ordinal_position",
-                    [name],
-                ).fetchall()
-                if column != "loaded_at"
-            ]
-            rows[name] = connection.execute(
-                f"select {', '.join(columns)} from main.{name} order by all"
-            ).fetchall()
-        return rows
-    finally:
-        connection.close()
-
-
 def built(result: DbtResult) -> DbtResult:
     assert result.success, result.summary()
     return result
@@ -216,11 +193,11 @@ def test_build_incremental_equal_to_full_refresh(tmp_path: Path) -> None:
     v4_first = min((r for r in first[0] if r["visitor_id"] == "v4"), key=lambda r: r["event_at"])
     assert v4_first["received_at"] < cutoff
 
-    expected = mart_rows(full)
+    expected = mart_rows(full.build_db, MARTS)
     assert sum(len(rows) for rows in expected.values()) > 100
-    actual = mart_rows(incremental)
+    actual = mart_rows(incremental.build_db, MARTS)
     for name in MARTS:
         assert actual[name] == expected[name], f"mart {name} differs after the incremental run"
 
     built(dbt_build(incremental))  # nothing new: still the same
-    assert mart_rows(incremental) == expected
+    assert mart_rows(incremental.build_db, MARTS) == expected

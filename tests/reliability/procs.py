@@ -154,9 +154,11 @@ class Usage:
     rss: list[int] = field(default_factory=list)
     fds: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)  # fds on files already unlinked
+    targets: list[list[str]] = field(default_factory=list, repr=False)  # what each fd points at
 
     def sample(self) -> None:
         targets = open_fds(self.pid)
+        self.targets.append(sorted(targets))
         self.times.append(time.monotonic())
         self.rss.append(rss_bytes(self.pid))
         self.fds.append(len(targets))
@@ -171,7 +173,21 @@ class Usage:
             self.rss[start:],
             self.fds[start:],
             self.deleted[start:],
+            self.targets[start:],
         )
+
+    def fd_growth(self) -> list[str]:
+        """What the last sample holds open beyond the first (a leak report names its files)."""
+        if not self.targets:
+            return []
+        remaining = list(self.targets[0])
+        extra = []
+        for target in self.targets[-1]:
+            if target in remaining:
+                remaining.remove(target)
+            else:
+                extra.append(target)
+        return extra
 
     def rss_growth_per_minute(self) -> float:
         """Least-squares slope of RSS over time, in bytes per minute."""

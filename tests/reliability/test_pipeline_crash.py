@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import httpx
 import orjson
 import pytest
@@ -38,6 +37,7 @@ from api.main import create_app as create_api
 from tests.reliability.conftest import Figures
 from tests.reliability.procs import READ_TOKEN, REPO, processes_with_env
 from tests.utils.fixtures import BuiltWarehouse
+from tests.utils.marts import mart_differences, published_marts
 from tests.utils.servers import serve_in_thread
 from warehouse import publish
 from warehouse.paths import DataPaths
@@ -87,39 +87,6 @@ def add_spool_segments(paths: DataPaths, count: int, seed: int) -> int:
             events += len(batch)
             client.app.state.collector.spool.seal()
     return events
-
-
-# When a row was (re)built, not what it says: differs between any two runs.
-RUN_TIME_COLUMNS = {"loaded_at"}
-
-
-def _normal(value: object) -> object:
-    # A double summed in another order may differ in its last bit.
-    return float(f"{value:.10g}") if isinstance(value, float) else value
-
-
-def marts(paths: DataPaths) -> dict[str, list[tuple]]:
-    """Every published mart's rows (run-time columns left out, doubles to 10 significant
-    digits), sorted, for a row-by-row comparison."""
-    con = duckdb.connect(str(publish.current_snapshot_path(paths)), read_only=True)
-    try:
-        tables = {}
-        for name in publish.mart_names():
-            cursor = con.execute(f'select * from "{name}"')
-            keep = [i for i, d in enumerate(cursor.description) if d[0] not in RUN_TIME_COLUMNS]
-            rows = [tuple(_normal(row[i]) for i in keep) for row in cursor.fetchall()]
-            tables[name] = sorted(rows, key=repr)
-        return tables
-    finally:
-        con.close()
-
-
-def mart_differences(actual: dict[str, list], expected: dict[str, list]) -> list[str]:
-    return [
-        f"{name}: {len(actual.get(name, []))} rows vs {len(rows)} in the clean run"
-        for name, rows in expected.items()
-        if actual.get(name) != rows
-    ]
 
 
 @dataclass
@@ -266,7 +233,7 @@ def crash_and_recover(
     # (a kill after publish swapped the pointer may add the killed run's own snapshot).
     assert first in served_during_kills, served_during_kills
     assert poller.snapshots[run["snapshot_id"]] > 0, "the API never switched to the new snapshot"
-    differences = mart_differences(marts(paths), expected)
+    differences = mart_differences(published_marts(paths), expected)
     assert not differences, f"recovered marts differ from a clean run (seed {seed}): {differences}"
     assert not [p.name for p in paths.published.iterdir() if p.name.startswith(".")]
     assert not list(paths.enriched_events.glob("*/.*.tmp"))
@@ -292,7 +259,7 @@ def test_pipeline_kill_keeps_serving_and_next_run_equals_clean_run(
     rng = random.Random(seed)
     phase = rng.choice(PHASES[1:])  # landing has no spool to land here: see the slow test
     paths = copy_inputs(built_warehouse.paths, tmp_path / "data", with_snapshot=True)
-    expected = marts(built_warehouse.paths)
+    expected = published_marts(built_warehouse.paths)
     kills, poller, run = crash_and_recover(
         paths,
         expected,
@@ -344,7 +311,7 @@ def test_pipeline_killed_in_every_step_keeps_serving_and_next_run_equals_clean_r
     monkeypatch.setenv("FOOTFALL_DATA_DIR", str(clean.root))
     reset_settings()
     pipeline()
-    expected = marts(clean)
+    expected = published_marts(clean)
     api_url = prefect.settings.PREFECT_API_URL.value()
     kills, poller, run = [], None, None
     all_kills: list[Kill] = []

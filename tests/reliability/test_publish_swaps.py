@@ -88,7 +88,6 @@ def swaps(
             stop.set()
             for worker in workers:
                 worker.join(timeout=30)
-    quarter = max(1, len(usage.fds) // 4)
     figures.record(
         title=f"API during {publishes} consecutive publishes",
         did=(
@@ -107,8 +106,9 @@ def swaps(
     )
     assert not errors and set(statuses) == {200}, (statuses, errors[:5])
     assert seen[published[-1]] > 0 and len(seen) >= min(publishes, 3)
-    # Old snapshots are closed once retired: handles do not grow with the publishes.
-    assert max(usage.fds[-quarter:]) <= max(usage.fds[:quarter]) + 4, usage.fds
+    # Old snapshots are closed once retired: past the grace period (the last sample) the
+    # handles are back where they were after the first publish, however many came between.
+    assert usage.fds[-1] <= usage.fds[0] + 4, (usage.fds, usage.fd_growth())
     assert usage.deleted[-1] <= 1, usage.deleted
 
 

@@ -165,7 +165,9 @@ def soak(
             problems.append(f"{side} RSS grew {first / 2**20:.0f} → {last / 2**20:.0f} MiB")
         fds_first, fds_last = quarter_medians(measured.fds)
         if fds_last - fds_first > FD_SLACK:
-            problems.append(f"{side} open fds grew {fds_first} → {fds_last}")
+            problems.append(
+                f"{side} open fds grew {fds_first} → {fds_last}: {measured.fd_growth()}"
+            )
         if max(measured.deleted) > 0:
             problems.append(f"{side} kept deleted files open")
     c, a = numbers["collector"], numbers["api"]

@@ -35,11 +35,18 @@ def run(
     logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
     from flows.pipeline import pipeline  # after configure_prefect: Prefect reads env at import
     from warehouse.children import start_prefect_server_tied
-    from warehouse.runlog import PipelineBusyError
-
-    start_prefect_server_tied()  # so a kill -9 of this run does not leave it running
+    from warehouse.runlog import PipelineBusyError, writer_lock
 
     console = Console(stderr=True)
+    try:
+        # Fail fast, before a Prefect server starts; the flow takes the lock for real.
+        with writer_lock(paths, wait_seconds=wait):
+            pass
+    except PipelineBusyError as exc:
+        console.print(f"[red]footfall run: {exc}[/red]")
+        sys.exit(EXIT_BUSY)
+    start_prefect_server_tied()  # so a kill -9 of this run does not leave it running
+
     console.print(f"footfall run: data dir {paths.root}")
     try:
         record = pipeline(full_refresh=full_refresh, wait_seconds=wait)
