@@ -1,9 +1,11 @@
 """dbt stages: parse, full and incremental builds, and the bare-DuckDB sessionization floor.
 
-The builds run through `warehouse.dbt_runner.dbt_build` exactly as `footfall run` does
-(a dbt subprocess, seeds + models + unit and data tests). dbt's partial-parse state is
-warmed by a separate `dbt parse` first, as it is in steady operation, so the build times
-are not the one-off cost of parsing a fresh project (that is reported on its own).
+The builds run through `warehouse.dbt_runner.dbt_build` exactly as the pipeline does: a
+dbt subprocess, seeds + models + data tests, leaving out what
+`flows.pipeline.left_out_of_build` says (unit tests always, the full_check tests in
+incremental runs). dbt's partial-parse state is warmed by a separate `dbt parse` first, as
+it is in steady operation, so the build times are not the one-off cost of parsing a fresh
+project (that is reported on its own).
 
 The floor is the least work any sessionization must do over the same enriched Parquet:
 one DuckDB query, one window function (`lag()` per visitor in event-time order), a count
@@ -42,9 +44,15 @@ def parse_stage(root: str) -> dict[str, Any]:
 
 def build_stage(root: str, *, full_refresh: bool) -> dict[str, Any]:
     """`dbt build` (full refresh or incremental) as the pipeline runs it, timed."""
+    from flows.pipeline import left_out_of_build
     from warehouse.dbt_runner import dbt_build
 
-    result = dbt_build(DataPaths(Path(root)), full_refresh=full_refresh, on_line=lambda _l: None)
+    result = dbt_build(
+        DataPaths(Path(root)),
+        full_refresh=full_refresh,
+        exclude=left_out_of_build(full_refresh),
+        on_line=lambda _l: None,
+    )
     result.raise_for_status()
     by_type: dict[str, float] = {}
     for node in result.nodes:

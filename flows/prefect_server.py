@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from warehouse.children import tied_preexec
 from warehouse.paths import DataPaths
 
 STOP_SECONDS = 20.0
@@ -111,6 +112,7 @@ def local_prefect_server(
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as a whole, not by Ctrl-C
+            preexec_fn=tied_preexec(),  # and killed with us, even by kill -9 of `footfall serve`
         )
     info = home / "server.json"
     try:

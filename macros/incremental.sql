@@ -41,6 +41,20 @@
 
 
 {#
+    where_loaded_after(since)
+        `where loaded_at > since` for the rows rebuilt after an `incremental_watermark`;
+        nothing when `since` is none (a full refresh reads every row).
+        Arguments:
+            since (string or none): a UTC timestamp as text.
+#}
+{% macro where_loaded_after(since) -%}
+    {%- if since -%}
+        where loaded_at > cast('{{ since }}' as {{ footfall.type_utc_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
     inline_cte()
         Placed between `name as` and `(` of a CTE that is referenced more than once but is
         cheaper to re-run than to buffer (a lake scan, a union of wide rows): DuckDB
@@ -106,5 +120,63 @@
     {%- set visitors = visitors_to_refresh(landed_relation, orders_relation) -%}
     {%- if visitors -%}
         delete from {{ this }} where visitor_id in ({{ visitors }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    delete_changed_days(sessions_relation, day_column, total_filter, total_column='visits')
+        Pre-hook of the per-day marts built from sessions (append strategy): deletes the
+        days whose visits changed since this mart's last run, so the run can append them
+        rebuilt (`days_missing_from_this`). A day changed when sessions holds rows for it
+        loaded since (new or rebuilt visits), or when its stored visit total no longer
+        matches sessions (a visit removed, or moved to another day by a late event).
+        Renders nothing on a full refresh or while the mart is empty.
+        Arguments:
+            sessions_relation (relation): sessions (visit_date, loaded_at).
+            day_column (string): this mart's reporting-day column.
+            total_filter (string): selects, per day, the one stored row holding the day's
+                total visits (e.g. "dimension = 'all'").
+            total_column (string): that row's visit count column.
+#}
+{% macro delete_changed_days(sessions_relation, day_column, total_filter, total_column='visits') -%}
+    {%- set since = incremental_watermark('loaded_at') -%}
+    {%- if since -%}
+        delete from {{ this }}
+        where {{ day_column }} in (
+            select visit_date from {{ sessions_relation }}
+            where loaded_at > cast('{{ since }}' as {{ footfall.type_utc_timestamp() }})
+            union
+            select coalesce(current_totals.visit_date, stored_totals.{{ day_column }})
+            from (
+                select visit_date, count(*) as visits
+                from {{ sessions_relation }}
+                group by visit_date
+            ) as current_totals
+            full outer join (
+                select {{ day_column }}, {{ total_column }} as visits
+                from {{ this }}
+                where {{ total_filter }}
+            ) as stored_totals
+                on current_totals.visit_date = stored_totals.{{ day_column }}
+            where current_totals.visits is distinct from stored_totals.visits
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    days_missing_from_this(day_column)
+        In an incremental per-day mart, after `delete_changed_days`: a condition on
+        `visit_date` that keeps the days this mart does not hold (the deleted ones and any
+        new day). Renders `true` on a full refresh.
+        Arguments:
+            day_column (string): this mart's reporting-day column.
+#}
+{% macro days_missing_from_this(day_column) -%}
+    {%- if is_incremental() -%}
+        visit_date not in (select distinct {{ day_column }} from {{ this }})
+    {%- else -%}
+        true
     {%- endif -%}
 {%- endmacro %}

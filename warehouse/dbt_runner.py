@@ -4,10 +4,16 @@ Why a subprocess: dbt run in-process can keep DuckDB file locks after it returns
 (dbt-core #11980), and publish must open the build file right after. A child process
 releases every lock when it exits.
 
-Why a target directory per data directory (`$DATA/build/dbt_target`): dbt's partial-parse
-state is keyed on the environment and vars, which differ per data directory; keeping it
-beside the build database lets repeated runs skip parsing (it dominates small runs), and
-two data directories never invalidate each other's state.
+Why a target directory per data directory (`$DATA/build/dbt_target`): run results, logs
+and compiled SQL belong to one data directory, and two runs on different data directories
+must not overwrite each other's.
+
+Why dbt runs inside the data directory with FOOTFALL_DATA_DIR=".": the profile and vars
+then read the same for every data directory, so dbt's partial-parse state (keyed on the
+profile, vars and env vars) carries over. A fresh data directory starts from the state the
+last successful run left in the project's `target/` (`SHARED_PARSE_STATE`) instead of a
+full parse, which dominates small runs (10–25 s here). dbt still checks every file's
+checksum and the environment, and re-parses whatever changed.
 
 The child's environment is this process's, plus the settings dbt reads through
 `env_var()` in `profiles.yml` / `dbt_project.yml` (data dir, DuckDB threads and memory
@@ -19,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +40,8 @@ from warehouse.settings import get_settings
 logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+PARSE_STATE = "partial_parse.msgpack"
+SHARED_PARSE_STATE = PROJECT_DIR / "target" / "footfall-runner-partial-parse.msgpack"
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 LineCallback = Callable[[str], None]
@@ -113,12 +122,15 @@ def target_dir(paths: DataPaths) -> Path:
 
 
 def dbt_environment(paths: DataPaths) -> dict[str, str]:
-    """The child's environment: inherited, plus the settings the dbt project reads."""
+    """The child's environment: inherited, plus the settings the dbt project reads.
+
+    The data directory itself is the child's working directory (see the module doc).
+    """
     settings = get_settings()
     env = dict(os.environ)
     env.update(
         {
-            "FOOTFALL_DATA_DIR": str(paths.root),
+            "FOOTFALL_DATA_DIR": ".",  # dbt runs in the data directory: see the module doc
             "FOOTFALL_DUCKDB_THREADS": str(settings.duckdb_threads),
             "FOOTFALL_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
             "FOOTFALL_REPORTING_TZ": settings.reporting_tz,
@@ -144,9 +156,11 @@ def dbt_command(
     Progress lines go to `on_line` (default: this module's logger at INFO). Returns a
     DbtResult whether or not dbt succeeded; with `check=True` a failure raises DbtError.
     """
+    paths = DataPaths(paths.root.resolve())  # dbt's working directory is the data dir
     target = target_dir(paths)
     target.mkdir(parents=True, exist_ok=True)
     paths.build.mkdir(parents=True, exist_ok=True)
+    _copy_quietly(SHARED_PARSE_STATE, target / PARSE_STATE, only_if_missing=True)
     run_results = target / "run_results.json"
     run_results.unlink(missing_ok=True)
     full_args = [
@@ -167,7 +181,7 @@ def dbt_command(
     started = time.monotonic()
     with subprocess.Popen(
         [sys.executable, "-m", "dbt.cli.main", *full_args],
-        cwd=PROJECT_DIR,
+        cwd=paths.root,
         env=dbt_environment(paths),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -191,9 +205,25 @@ def dbt_command(
         nodes=_read_run_results(run_results),
         log_tail=tail,
     )
+    if returncode == 0:
+        _copy_quietly(target / PARSE_STATE, SHARED_PARSE_STATE)
     if check:
         result.raise_for_status()
     return result
+
+
+def _copy_quietly(source: Path, destination: Path, *, only_if_missing: bool = False) -> None:
+    """Copy dbt's parse state, atomically; a cache only, so any failure is just logged."""
+    if not source.is_file() or (only_if_missing and destination.exists()):
+        return
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, partial)
+        os.replace(partial, destination)
+    except OSError as exc:
+        logger.debug("dbt parse state not copied to %s: %s", destination, exc)
+        partial.unlink(missing_ok=True)
 
 
 def dbt_build(

@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     )
     anonymize_ip: bool = Field(True, description="Truncate client IPs (IPv4 /24, IPv6 /48).")
     session_timeout_minutes: int = Field(30, ge=1, le=24 * 60, description="Visit gap cut-off.")
-    duckdb_memory_limit: str = Field("4GB", description="DuckDB memory_limit for dbt builds.")
+    duckdb_memory_limit: str = Field(
+        "3GB", description="DuckDB memory_limit for dbt builds (dbt itself adds ~300 MiB)."
+    )
     duckdb_threads: int = Field(2, ge=1, le=256, description="DuckDB threads for dbt builds.")
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest accepted request body.")
     max_batch_events: int = Field(500, ge=1, description="Most events in one track batch.")

@@ -18,9 +18,7 @@ with
 
 landed_events as (
     select * from {{ ref('int_events_landed') }}
-    {%- if loaded_since %}
-    where loaded_at > cast('{{ loaded_since }}' as {{ footfall.type_utc_timestamp() }})
-    {%- endif %}
+    {{ where_loaded_after(loaded_since) }}
 ),
 
 flag_visit_starts as (

@@ -16,16 +16,12 @@ with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
-    {%- if loaded_since %}
-    where loaded_at > cast('{{ loaded_since }}' as {{ footfall.type_utc_timestamp() }})
-    {%- endif %}
+    {{ where_loaded_after(loaded_since) }}
 ),
 
 landed_events as (
     select * from {{ ref('int_events_landed') }}
-    {%- if loaded_since %}
-    where loaded_at > cast('{{ loaded_since }}' as {{ footfall.type_utc_timestamp() }})
-    {%- endif %}
+    {{ where_loaded_after(loaded_since) }}
 ),
 
 aggregate_visits as (

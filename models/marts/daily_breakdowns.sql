@@ -1,11 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_days(ref('sessions'), 'breakdown_date', \"dimension = 'all'\") }}",
+    )
+}}
 -- One row per reporting day x dimension x value: human visits cut by each visit dimension
 -- (footfall__visit_dimensions: channel, device, browser, OS, country, city, landing page,
 -- referrer, campaign), plus dimension 'all' (value 'all') with the day's totals.
 -- visitors are distinct persons within the day and value; do not sum them over days.
+-- Incremental by day: a run rebuilds only the days whose visits changed (delete_changed_days).
 with
 
 sessions as (
     select * from {{ ref('sessions') }}
+    where {{ days_missing_from_this('breakdown_date') }}
 ),
 
 {%- set aggregates %}
@@ -38,7 +48,8 @@ compute_rates as (
         cast(sales as decimal(18, 2)) as sales,
         {{ rate('bounced_visits', 'visits') }} as bounce_rate,
         {{ rate('engaged_visits', 'visits') }} as engagement_rate,
-        {{ rate('converted_visits', 'visits') }} as conversion_rate
+        {{ rate('converted_visits', 'visits') }} as conversion_rate,
+        cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
     from count_by_dimension
 )
 

@@ -1,10 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_days(ref('sessions'), 'funnel_date', \"dimension = 'all' and step_number = 1\") }}",
+    )
+}}
 -- One row per reporting day x dimension x value x funnel step: human visits reaching each
 -- ordered step (visit -> product_view -> add_to_cart -> checkout_started -> purchase; a step
 -- counts only after the previous one in the same visit). Dimension 'all' is the whole day.
+-- Incremental by day: a run rebuilds only the days whose visits changed (delete_changed_days).
 with
 
 sessions as (
     select * from {{ ref('sessions') }}
+    where {{ days_missing_from_this('funnel_date') }}
 ),
 
 {%- set aggregates %}
@@ -63,7 +73,8 @@ compute_rates as (
     select
         *,
         {{ rate('visits', 'previous_step_visits') }} as step_rate,
-        {{ rate('visits', 'first_step_visits') }} as overall_rate
+        {{ rate('visits', 'first_step_visits') }} as overall_rate,
+        cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
     from unpivot_steps
 )
 

@@ -38,7 +38,7 @@ def test_pass_settings_to_dbt_environment(
     paths = DataPaths(tmp_path / "somewhere")
     env = dbt_environment(paths)
     assert env[variable] == expected
-    assert env["FOOTFALL_DATA_DIR"] == str(paths.root)
+    assert env["FOOTFALL_DATA_DIR"] == "."  # dbt runs in the data dir: same profile for all
     assert target_dir(paths) == paths.build / "dbt_target"
 
 

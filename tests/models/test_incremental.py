@@ -58,6 +58,11 @@ def first_batch(rng: random.Random) -> tuple[list[dict], list[dict], list[dict]]
     events.append(
         event("v-single", last - timedelta(hours=1), received_at=last + timedelta(seconds=1))
     )
+    # two visitors alone on a day of their own, long before the lookback: the next batch
+    # turns one into a bot, so that day loses a visit although nothing of it is rebuilt
+    for name, minute in (("v-alone-bot", 10), ("v-alone", 40)):
+        at = START - timedelta(days=2, minutes=-minute)
+        events.append(event(name, at, "page_view", received_at=at + timedelta(seconds=1)))
     return events, orders, [customer("c1", "GUEST", START)]
 
 
@@ -90,7 +95,14 @@ def second_batch(
         ),
         # a resent copy of v2's first event: the first-received copy stays
         dict(v2[0], received_at=arrive),
-        # v3 turns out to be a bot
+        # v3 turns out to be a bot, and so does the visitor alone on an early day
+        event(
+            "v-alone-bot",
+            next(r for r in first_events if r["visitor_id"] == "v-alone-bot")["event_at"]
+            + timedelta(minutes=1),
+            is_bot=True,
+            received_at=arrive,
+        ),
         event("v3", v3[-1]["event_at"] + timedelta(minutes=1), is_bot=True, received_at=arrive),
         # another visitor reuses v4's first event id, received later: v4 keeps it
         dict(

@@ -245,6 +245,32 @@ def describe(kills: list[Kill]) -> str:
     return ", ".join(f"{k.phase}+{k.delay:g}s{'' if k.hit else ' (run had ended)'}" for k in kills)
 
 
+def record_kills(
+    figures: Figures,
+    title: str,
+    did: str,
+    kills: list[Kill],
+    poller: Poller,
+    expected: dict[str, list],
+    **numbers: object,
+) -> None:
+    """One results-table row for a kill test: what was killed, what the API saw, the marts."""
+    rows = sum(len(rows) for rows in expected.values())
+    figures.record(
+        title=title,
+        did=(
+            f"{did}, API polled throughout ({poller.requests} requests); next run compared "
+            f"with a clean run ({len(expected)} marts, {rows} rows)"
+        ),
+        lost=f"nothing: {poller.statuses[200]}/{poller.requests} requests answered 200, "
+        "marts equal row by row, no process left behind",
+        kills=[k.__dict__ for k in kills],
+        api_requests=poller.requests,
+        mart_rows=rows,
+        **numbers,
+    )
+
+
 @pytest.mark.timeout(1200)
 @pytest.mark.usefixtures("prefect_harness")
 def test_pipeline_kill_keeps_serving_and_next_run_equals_clean_run(
@@ -270,21 +296,15 @@ def test_pipeline_kill_keeps_serving_and_next_run_equals_clean_run(
         monkeypatch=monkeypatch,
         prefect_api=prefect.settings.PREFECT_API_URL.value(),
     )
-    rows = sum(len(rows) for rows in expected.values())
-    figures.record(
-        title="Pipeline killed mid-step",
-        did=(
-            f"kill -9 of `footfall run` at {describe(kills)}, API polled throughout "
-            f"({poller.requests} requests); next run compared with a clean run "
-            f"({len(expected)} marts, {rows} rows)"
-        ),
-        lost=f"nothing: {poller.statuses[200]}/{poller.requests} requests answered 200, "
-        "marts equal row by row, no process left behind",
+    record_kills(
+        figures,
+        "Pipeline killed mid-step",
+        f"kill -9 of `footfall run` at {describe(kills)}",
+        kills,
+        poller,
+        expected,
         seed=seed,
-        kills=[k.__dict__ for k in kills],
-        api_requests=poller.requests,
         api_snapshots=dict(poller.snapshots),
-        mart_rows=rows,
     )
 
 
@@ -330,19 +350,14 @@ def test_pipeline_killed_in_every_step_keeps_serving_and_next_run_equals_clean_r
         prefect_api=api_url,
     )
     all_kills += more
-    rows = sum(len(rows) for rows in expected.values())
-    figures.record(
-        title="Pipeline killed in every step, then one recovery run",
-        did=(
-            f"{len(all_kills)} × kill -9 of `footfall run` ({describe(all_kills)}) with "
-            f"{spooled} events waiting in 6 spool segments, API polled throughout "
-            f"({poller.requests} requests); recovery compared with a clean run ({rows} rows)"
-        ),
-        lost=f"nothing: {poller.statuses[200]}/{poller.requests} requests answered 200, "
-        "marts equal row by row, no process left behind",
+    record_kills(
+        figures,
+        "Pipeline killed in every step, then one recovery run",
+        f"{len(all_kills)} × kill -9 of `footfall run` ({describe(all_kills)}) with "
+        f"{spooled} events waiting in 6 spool segments",
+        all_kills,
+        poller,
+        expected,
         seed=seed,
-        kills=[k.__dict__ for k in all_kills],
-        api_requests=poller.requests,
         spool_events=spooled,
-        mart_rows=rows,
     )
