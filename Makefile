@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup setup-browser demo test test-fast lint format bench clean
+.PHONY: setup setup-browser demo test test-fast reliability lint format bench clean
 
 ## setup: create .venv and install footfall with its dev tools (quick when nothing changed)
 setup: $(STAMP)
@@ -30,9 +30,16 @@ setup-browser:
 demo: setup
 	$(BIN)/footfall demo
 
-## test: every test, slow and browser ones included (what CI runs)
+## test: every test, slow and browser ones included (what CI runs); the slow reliability
+## variants at CI sizes (`make reliability` runs them at full size)
 test: setup setup-browser
-	$(BIN)/python -m pytest -q
+	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-90} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-10} \
+		$(BIN)/python -m pytest -q --durations=25
+
+## reliability: the reliability suite with its slow variants at full size (5-minute soak,
+## 25 collector kill rounds); refreshes the results table in docs/RELIABILITY.md
+reliability: setup
+	$(BIN)/python -m benchmarks.reliability_report --slow
 
 ## test-fast: the quick subset while developing
 test-fast: setup

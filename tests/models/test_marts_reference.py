@@ -4,10 +4,13 @@ Each example draws a few small "worlds" of traffic (see strategies.py), lands th
 Parquet, builds every model from the compiled SQL (see replay.py) and compares sessions,
 daily_metrics, funnel_daily, daily_breakdowns, retention, customers, orders and products
 with tests/models/reference.py row by row. The default run tries a modest number of
-examples; the `slow` variant many more.
+examples; the `slow` variant many more (FOOTFALL_MODEL_EXAMPLES, default 300; `make test`
+runs it at a CI size).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -65,7 +68,7 @@ def test_build_marts_matching_reference(
 
 
 @pytest.mark.slow
-@settings(max_examples=300, **EXAMPLE_SETTINGS)
+@settings(max_examples=int(os.environ.get("FOOTFALL_MODEL_EXAMPLES", "300")), **EXAMPLE_SETTINGS)
 @given(data=traffic(max_worlds=6), timezone=st.sampled_from(TIMEZONES))
 def test_build_marts_matching_reference_many_examples(
     compiled_project: CompiledProject,

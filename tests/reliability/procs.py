@@ -176,6 +176,17 @@ class Usage:
             self.targets[start:],
         )
 
+    def fds_outside(self, directory: Path) -> list[int]:
+        """Open fds per sample, leaving out files under `directory` (e.g. the lake, whose
+        Parquet files a query holds while it runs: more files landed, more held at once)."""
+        prefix = f"{directory}/"
+        return [sum(not t.startswith(prefix) for t in targets) for targets in self.targets]
+
+    def held_under(self, directory: Path) -> list[str]:
+        """Files under `directory` open at the last sample."""
+        prefix = f"{directory}/"
+        return [t for t in self.targets[-1] if t.startswith(prefix)] if self.targets else []
+
     def fd_growth(self) -> list[str]:
         """What the last sample holds open beyond the first (a leak report names its files)."""
         if not self.targets:

@@ -12,10 +12,8 @@ from datetime import UTC, datetime
 import typer
 from rich.console import Console
 
-from warehouse.lake import lake_files
 from warehouse.paths import data_paths
 from warehouse.settings import get_settings
-from warehouse.synthetic.catalog import SHOP_HOST
 
 console = Console(stderr=True)
 
@@ -58,9 +56,13 @@ def demo(
     paths = data_paths()
     started = time.perf_counter()
     if not settings.shop_hosts:
+        from warehouse.synthetic.catalog import SHOP_HOST  # here: pyarrow loads slowly
+
         # The generated pages live on SHOP_HOST: its referrers are internal, not referrals.
         os.environ["FOOTFALL_SHOP_HOSTS"] = SHOP_HOST
         console.print(f"FOOTFALL_SHOP_HOSTS not set: using the generated shop's {SHOP_HOST}")
+    from warehouse.lake import lake_files
+
     if lake_files(paths.raw("events")):
         console.print(f"lake at {paths.lake} already has events: not generating more")
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -12,8 +13,10 @@ from rich.table import Table
 from warehouse.cli.run import EXIT_BUSY, EXIT_FAILED
 from warehouse.paths import DataPaths, data_paths
 from warehouse.prefect_setup import configure_prefect
-from warehouse.privacy.person import PersonRequest
 from warehouse.settings import get_settings
+
+if TYPE_CHECKING:
+    from warehouse.privacy.person import PersonRequest
 
 EXIT_USAGE = 2
 console = Console(stderr=True)
@@ -23,6 +26,8 @@ def person_request(
     visitor_ids: list[str] | None, customer_ids: list[str] | None, emails: list[str] | None
 ) -> PersonRequest:
     """The request from the command line; exits 2 when no identifier was given."""
+    from warehouse.privacy.person import PersonRequest  # here: duckdb loads slowly
+
     request = PersonRequest(
         visitor_ids=tuple(visitor_ids or ()),
         customer_ids=tuple(customer_ids or ()),

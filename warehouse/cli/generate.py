@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from warehouse.lake import lake_files
 from warehouse.paths import RAW_DATASETS, DataPaths, data_paths
 from warehouse.settings import get_settings
 
@@ -82,6 +81,8 @@ def generate(
         )
         return
     paths = data_paths()
+    from warehouse.lake import lake_files  # here: pyarrow loads slowly
+
     existing = sum(len(lake_files(paths.raw(name))) for name in RAW_DATASETS)
     if existing and not append:
         console.print(
