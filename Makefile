@@ -30,11 +30,13 @@ setup-browser:
 demo: setup
 	$(BIN)/footfall demo
 
-## test: every test, slow and browser ones included (what CI runs); the slow reliability
-## variants at CI sizes (`make reliability` runs them at full size)
+## test: every test, slow and browser ones included (what CI runs), in two workers (most
+## tests wait on servers and subprocesses); the slow variants at CI sizes (`make reliability`
+## runs the reliability ones at full size)
 test: setup setup-browser
 	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-90} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-10} \
-		$(BIN)/python -m pytest -q --durations=25
+	FOOTFALL_MODEL_EXAMPLES=$${FOOTFALL_MODEL_EXAMPLES:-40} \
+		$(BIN)/python -m pytest -q --durations=25 -n 2 --dist loadfile
 
 ## reliability: the reliability suite with its slow variants at full size (5-minute soak,
 ## 25 collector kill rounds); refreshes the results table in docs/RELIABILITY.md

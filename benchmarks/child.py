@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import vm_hwm_mib
+
 REPO = Path(__file__).resolve().parents[1]
 
 # stage name → "module:function"; imported only in the child.
@@ -116,9 +118,11 @@ def run_stage(stage: str, root: Path, work: Path, **kwargs: Any) -> dict:
 
 def peak_rss_mib() -> float:
     """The largest RSS of this process or of any child it has waited for, in MiB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024  # Linux reports KiB
+    own = vm_hwm_mib()  # not ru_maxrss: that one keeps the parent's size across fork+exec
+    if own is None:
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    return max(own, children)
 
 
 def _main(argv: list[str]) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from benchmarks.machine import vm_hwm_mib
 from warehouse.lake import RAW_EVENT_SCHEMA, lake_files, write_partitioned
 from warehouse.paths import DataPaths
 
@@ -319,8 +320,8 @@ def _child(root: str) -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     result = enrich_new_raw_files(DataPaths(Path(root)))
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    figures = {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mib": peak_kib / 1024}
+    peak_mib = vm_hwm_mib() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures = {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mib": peak_mib}
     sys.stdout.write(json.dumps({**figures, "result": vars(result)}))
 
 

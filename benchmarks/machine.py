@@ -8,11 +8,26 @@ figures (the ratios against baselines measured in the same run hold up better).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+
+def vm_hwm_mib(pid: int | str = "self") -> float | None:
+    """A live process's peak RSS (VmHWM) in MiB, from /proc; None if unavailable.
+
+    Unlike `ru_maxrss`, VmHWM starts afresh at exec: a child forked from a large process
+    (a pytest worker, say) reports its own peak, not its parent's size at fork.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
 
 PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "polars", "pyarrow", "fastapi", "uvicorn")
 

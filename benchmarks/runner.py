@@ -89,7 +89,7 @@ class BenchRun:
 METHOD = """
 Everything runs on this one machine, in a temporary data directory, through footfall's own
 code paths; load goes only to 127.0.0.1. Each stage runs in a child process of its own, so
-its **peak RSS** is its own: the larger of the child's `ru_maxrss` and that of the processes
+its **peak RSS** is its own: the larger of the child's VmHWM and the `ru_maxrss` of the processes
 it waited for (dbt, uvicorn) — the largest single process of the stage, not a sum.
 
 - **Data**: `warehouse.synthetic.generate_lake` (simulated shop traffic: visits, bots,

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import vm_hwm_mib
 from warehouse.paths import DataPaths
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,15 +77,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _vm_hwm_mib(pid: int) -> float | None:
-    """A live process's peak RSS (VmHWM) in MiB, from /proc; None if unavailable."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
 
 
 def _wait_for(flag: Path, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
@@ -155,7 +147,7 @@ def api_stage(
             stop.touch()
         publishing = read_result("publish_loop", loop, loop_result, loop_log)
         swaps = [t for t in publishing["swapped_at"] if load_from <= t <= load_until]
-        server_peak = _vm_hwm_mib(server.pid)
+        server_peak = vm_hwm_mib(server.pid)
     return {
         "single_client": single,
         "loaded": loaded,

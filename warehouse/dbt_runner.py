@@ -40,6 +40,7 @@ from warehouse.settings import get_settings
 logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+DBT_DATA_DIR_MARKER = "FOOTFALL_DBT_DATA_DIR"
 PARSE_STATE = "partial_parse.msgpack"
 SHARED_PARSE_STATE = PROJECT_DIR / "target" / "footfall-runner-partial-parse.msgpack"
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
@@ -131,6 +132,8 @@ def dbt_environment(paths: DataPaths) -> dict[str, str]:
     env.update(
         {
             "FOOTFALL_DATA_DIR": ".",  # dbt runs in the data directory: see the module doc
+            # Not read by dbt: names the data dir of this build for `ps e` and crash checks.
+            DBT_DATA_DIR_MARKER: str(paths.root),
             "FOOTFALL_DUCKDB_THREADS": str(settings.duckdb_threads),
             "FOOTFALL_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
             "FOOTFALL_REPORTING_TZ": settings.reporting_tz,

@@ -96,6 +96,8 @@ class CompiledProject:
         land(self.paths, events, orders, customers)
         connection = duckdb.connect()
         connection.execute("set TimeZone = 'UTC'; attach ':memory:' as footfall; use footfall")
+        # dbt runs in the data dir, so the compiled SQL reads the lake by relative path.
+        connection.execute(f"set file_search_path = '{self.paths.root.resolve()}'")
         for name, (path, types) in self.seeds.items():
             columns = ", ".join(f"cast({c} as {t}) as {c}" for c, t in types.items()) or "*"
             connection.execute(

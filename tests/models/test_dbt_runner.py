@@ -39,6 +39,7 @@ def test_pass_settings_to_dbt_environment(
     env = dbt_environment(paths)
     assert env[variable] == expected
     assert env["FOOTFALL_DATA_DIR"] == "."  # dbt runs in the data dir: same profile for all
+    assert env["FOOTFALL_DBT_DATA_DIR"] == str(paths.root.resolve())
     assert target_dir(paths) == paths.build / "dbt_target"
 
 

@@ -15,6 +15,7 @@ Knobs (environment, read here and nowhere in product code):
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -75,12 +76,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not rows:
         return
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        merged = json.loads(RESULTS.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        merged = {}
-    merged.update(rows)
-    RESULTS.write_text(json.dumps(merged, indent=2, sort_keys=True), encoding="utf-8")
+    # Parallel test workers (pytest-xdist) each merge their own rows: one at a time.
+    with open(RESULTS.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            merged = json.loads(RESULTS.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            merged = {}
+        merged.update(rows)
+        partial = RESULTS.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(merged, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(partial, RESULTS)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from tests.utils.fixtures import BuiltWarehouse
 from tests.utils.marts import mart_differences, published_marts
 from tests.utils.servers import serve_in_thread
 from warehouse import publish
+from warehouse.dbt_runner import DBT_DATA_DIR_MARKER
 from warehouse.paths import DataPaths
 from warehouse.settings import Settings, reset_settings
 
@@ -176,6 +177,7 @@ def kill_run_at(
     leftovers = []
     for _ in range(20):
         leftovers = processes_with_env("FOOTFALL_DATA_DIR", str(paths.root))
+        leftovers += processes_with_env(DBT_DATA_DIR_MARKER, str(paths.root))
         if not leftovers:
             break
         time.sleep(0.25)

@@ -25,7 +25,6 @@ COMMAND_MODULES = [
 ]
 
 
-
 def build_app(commands: list[str] | None = None) -> typer.Typer:
     """The `footfall` app with `commands` (default: all of COMMAND_MODULES) registered."""
     new_app = typer.Typer(
