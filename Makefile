@@ -34,7 +34,7 @@ demo: setup
 ## tests wait on servers and subprocesses); the slow variants at CI sizes (`make reliability`
 ## runs the reliability ones at full size)
 test: setup setup-browser
-	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-90} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-10} \
+	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-60} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-8} \
 	FOOTFALL_MODEL_EXAMPLES=$${FOOTFALL_MODEL_EXAMPLES:-40} \
 		$(BIN)/python -m pytest -q --durations=25 -n 2 --dist loadfile
 
