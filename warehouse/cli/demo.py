@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import typer
 from rich.console import Console
 
+from warehouse.children import tied_preexec
 from warehouse.paths import data_paths
 from warehouse.settings import get_settings
 
@@ -24,13 +25,19 @@ def _footfall(*args: str) -> list[str]:
 
 def _start(name: str, args: list[str]) -> subprocess.Popen:
     console.print(f"starting {name}: footfall {' '.join(args)}")
-    return subprocess.Popen(_footfall(*args), start_new_session=True)
+    # Its own session (Ctrl-C reaches only demo, which stops it cleanly), yet killed with
+    # demo even by kill -9.
+    return subprocess.Popen(_footfall(*args), start_new_session=True, preexec_fn=tied_preexec())
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)  # both servers shut down cleanly on it
     deadline = time.monotonic() + 10
     for process in processes:
         try:
@@ -100,6 +107,8 @@ def demo(
         f"  re-run the pipeline with: .venv/bin/footfall run\n"
         "Press Ctrl-C to stop."
     )
+    # `kill` (SIGTERM) stops the demo like Ctrl-C does: servers first, then demo.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
