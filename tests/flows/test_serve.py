@@ -137,12 +137,15 @@ def test_serve_fires_scheduled_pipeline_run(data_dir: DataPaths, tmp_path: Path)
         )
     server_pid = None
     try:
+        server_info = data_dir.root / "prefect" / "server.json"
 
         def healthy() -> bool:
-            return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+            # serve writes server.json once its own health check passed, maybe after ours
+            ok = httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+            return ok and server_info.exists()
 
         _wait_for("the local Prefect server answered", healthy, SERVER_START_SECONDS, log, process)
-        info = json.loads((data_dir.root / "prefect" / "server.json").read_text())
+        info = json.loads(server_info.read_text())
         assert info["api_url"] == api_url
         server_pid = info["pid"]
 
