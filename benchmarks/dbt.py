@@ -2,7 +2,7 @@
 
 The builds run through `warehouse.dbt_runner.dbt_build` exactly as the pipeline does: a
 dbt subprocess, seeds + models + data tests, leaving out what
-`flows.pipeline.left_out_of_build` says (unit tests always, the full_check tests in
+`warehouse.dbt_runner.left_out_of_build` says (unit tests always, the full_check tests in
 incremental runs). dbt's partial-parse state is warmed by a separate `dbt parse` first, as
 it is in steady operation, so the build times are not the one-off cost of parsing a fresh
 project (that is reported on its own).
@@ -44,8 +44,7 @@ def parse_stage(root: str) -> dict[str, Any]:
 
 def build_stage(root: str, *, full_refresh: bool) -> dict[str, Any]:
     """`dbt build` (full refresh or incremental) as the pipeline runs it, timed."""
-    from flows.pipeline import left_out_of_build
-    from warehouse.dbt_runner import dbt_build
+    from warehouse.dbt_runner import dbt_build, left_out_of_build
 
     result = dbt_build(
         DataPaths(Path(root)),

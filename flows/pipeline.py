@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ingest.lander import land_sealed_segments
 from warehouse import publish as publishing
-from warehouse.dbt_runner import dbt_build
+from warehouse.dbt_runner import dbt_build, left_out_of_build
 from warehouse.enrich import enrich_new_raw_files
 from warehouse.lake import newest_received_at
 from warehouse.paths import DataPaths, data_paths
@@ -53,24 +53,13 @@ def enrich_events(paths: DataPaths, full_refresh: bool) -> dict:
     return _as_dict(enrich_new_raw_files(paths, full_refresh=full_refresh))
 
 
-# Unit tests check the SQL, not the data: dbt advises running them in development and CI
-# only (CI does: tests/models/test_dbt_runner.py), so no pipeline run repeats them.
-UNIT_TESTS = "resource_type:unit_test"
-# The data tests that scan every event: only the (nightly) full refresh runs them.
-FULL_CHECK_TESTS = "tag:full_check"
-
-
-def left_out_of_build(full_refresh: bool) -> str:
-    """The dbt --exclude selectors of a pipeline run (space-separated: their union)."""
-    return UNIT_TESTS if full_refresh else f"{UNIT_TESTS} {FULL_CHECK_TESTS}"
-
-
 @task(cache_policy=NO_CACHE)
 def build_models(paths: DataPaths, full_refresh: bool) -> dict:
     """Run `dbt build` (models, seeds and tests) in a subprocess.
 
     Incremental runs leave out the data tests tagged full_check (they scan every event);
-    the nightly full refresh runs them. No run repeats the unit tests (see UNIT_TESTS).
+    the nightly full refresh runs them. No run repeats the unit tests
+    (see warehouse.dbt_runner.UNIT_TESTS).
     """
     result = dbt_build(paths, full_refresh=full_refresh, exclude=left_out_of_build(full_refresh))
     if not result.success:

@@ -229,6 +229,18 @@ def _copy_quietly(source: Path, destination: Path, *, only_if_missing: bool = Fa
         partial.unlink(missing_ok=True)
 
 
+# Unit tests check the SQL, not the data: dbt advises running them in development and CI
+# only (CI does: tests/models/test_dbt_runner.py), so no pipeline run repeats them.
+UNIT_TESTS = "resource_type:unit_test"
+# The data tests that scan every event: only the (nightly) full refresh runs them.
+FULL_CHECK_TESTS = "tag:full_check"
+
+
+def left_out_of_build(full_refresh: bool) -> str:
+    """The dbt --exclude selectors of a pipeline run or a benchmark build (their union)."""
+    return UNIT_TESTS if full_refresh else f"{UNIT_TESTS} {FULL_CHECK_TESTS}"
+
+
 def dbt_build(
     paths: DataPaths,
     *,
