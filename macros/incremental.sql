@@ -125,41 +125,68 @@
 
 
 {#
-    delete_changed_days(sessions_relation, day_column, total_filter, total_column='visits')
-        Pre-hook of the per-day marts built from sessions (append strategy): deletes the
-        days whose visits changed since this mart's last run, so the run can append them
-        rebuilt (`days_missing_from_this`). A day changed when sessions holds rows for it
-        loaded since (new or rebuilt visits), or when its stored visit total no longer
-        matches sessions (a visit removed, or moved to another day by a late event).
-        Renders nothing on a full refresh or while the mart is empty.
-        Arguments:
-            sessions_relation (relation): sessions (visit_date, loaded_at).
-            day_column (string): this mart's reporting-day column.
-            total_filter (string): selects, per day, the one stored row holding the day's
-                total visits (e.g. "dimension = 'all'").
-            total_column (string): that row's visit count column.
+    relation_columns(relation, exclude=[])
+        The column names of `relation` (as built), minus `exclude`; empty at parse time.
 #}
-{% macro delete_changed_days(sessions_relation, day_column, total_filter, total_column='visits') -%}
-    {%- set since = incremental_watermark('loaded_at') -%}
-    {%- if since -%}
+{% macro relation_columns(relation, exclude=[]) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- if column.name | lower not in exclude -%}
+            {%- do names.append(column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#
+    content_fingerprint(columns) -- dispatched
+        An aggregate: one number that changes when any row of the group is added, removed
+        or has any of `columns` altered, whatever the row order (a sum of row hashes).
+        Arguments:
+            columns (list of strings): the columns that make up a row's content.
+#}
+{% macro content_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('content_fingerprint', 'footfall')(columns)) }}
+{%- endmacro %}
+
+{% macro default__content_fingerprint(columns) -%}
+    {{ exceptions.raise_compiler_error('content_fingerprint is not implemented for ' ~ target.type) }}
+{%- endmacro %}
+
+{% macro duckdb__content_fingerprint(columns) -%}
+    sum(cast(hash({{ columns | join(', ') or 'null' }}) as hugeint))
+{%- endmacro %}
+
+
+{#
+    delete_changed_days(fingerprints_relation, day_column)
+        Pre-hook of the per-day marts built from sessions (append strategy): deletes the
+        days whose fingerprint in `fingerprints_relation` (int_visit_day_fingerprints) is
+        not the one the mart's rows of that day were built from: changed days, and days
+        whose visits are all gone. The run then appends the days this mart no longer holds
+        (`days_missing_from_this`), new days included. Nothing on a full refresh.
+        Arguments:
+            fingerprints_relation (relation): visit_date, visits_fingerprint per day.
+            day_column (string): this mart's reporting-day column.
+#}
+{% macro delete_changed_days(fingerprints_relation, day_column) -%}
+    {%- if execute and is_incremental() -%}
         delete from {{ this }}
         where {{ day_column }} in (
-            select visit_date from {{ sessions_relation }}
-            where loaded_at > cast('{{ since }}' as {{ footfall.type_utc_timestamp() }})
-            union
-            select coalesce(current_totals.visit_date, stored_totals.{{ day_column }})
-            from (
-                select visit_date, count(*) as visits
-                from {{ sessions_relation }}
-                group by visit_date
-            ) as current_totals
+            select coalesce(current_days.visit_date, stored_days.{{ day_column }})
+            from {{ fingerprints_relation }} as current_days
             full outer join (
-                select {{ day_column }}, {{ total_column }} as visits
+                select distinct
+                    {{ day_column }},
+                    visits_fingerprint
                 from {{ this }}
-                where {{ total_filter }}
-            ) as stored_totals
-                on current_totals.visit_date = stored_totals.{{ day_column }}
-            where current_totals.visits is distinct from stored_totals.visits
+            ) as stored_days
+                on current_days.visit_date = stored_days.{{ day_column }}
+            where current_days.visits_fingerprint is distinct from stored_days.visits_fingerprint
         )
     {%- endif -%}
 {%- endmacro %}

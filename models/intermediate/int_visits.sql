@@ -56,6 +56,15 @@ find_bot_visitors as (
         ) }}
 ),
 
+find_first_events as (
+    -- a semi-join on the visits' first event ids: DuckDB then hashes the (few) visits rather
+    -- than every landed event with its attributes
+    select * from landed_events
+    where
+        not is_duplicate
+        and event_id in (select aggregate_visits.first_event_id from aggregate_visits)
+),
+
 join_first_events as (
     select
         aggregate_visits.*,
@@ -80,10 +89,8 @@ join_first_events as (
         ) }} as duration_us,
         find_bot_visitors.visitor_id is not null as is_bot_visitor
     from aggregate_visits
-    inner join landed_events as first_events
-        on
-            aggregate_visits.first_event_id = first_events.event_id
-            and not first_events.is_duplicate
+    inner join find_first_events as first_events
+        on aggregate_visits.first_event_id = first_events.event_id
     left join find_bot_visitors on aggregate_visits.visitor_id = find_bot_visitors.visitor_id
 ),
 

@@ -3,19 +3,24 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_changed_days(ref('sessions'), 'breakdown_date', \"dimension = 'all'\") }}",
+        pre_hook="{{ delete_changed_days(ref('int_visit_day_fingerprints'), 'breakdown_date') }}",
     )
 }}
 -- One row per reporting day x dimension x value: human visits cut by each visit dimension
 -- (footfall__visit_dimensions: channel, device, browser, OS, country, city, landing page,
 -- referrer, campaign), plus dimension 'all' (value 'all') with the day's totals.
 -- visitors are distinct persons within the day and value; do not sum them over days.
--- Incremental by day: a run rebuilds only the days whose visits changed (delete_changed_days).
+-- Incremental by day: a run rebuilds only the days whose visits changed, told by the
+-- fingerprint of the day's visits each row keeps (int_visit_day_fingerprints).
 with
 
 sessions as (
     select * from {{ ref('sessions') }}
     where {{ days_missing_from_this('breakdown_date') }}
+),
+
+day_fingerprints as (
+    select * from {{ ref('int_visit_day_fingerprints') }}
 ),
 
 {%- set aggregates %}
@@ -48,9 +53,16 @@ compute_rates as (
         cast(sales as decimal(18, 2)) as sales,
         {{ rate('bounced_visits', 'visits') }} as bounce_rate,
         {{ rate('engaged_visits', 'visits') }} as engagement_rate,
-        {{ rate('converted_visits', 'visits') }} as conversion_rate,
-        cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
+        {{ rate('converted_visits', 'visits') }} as conversion_rate
     from count_by_dimension
+),
+
+attach_fingerprints as (
+    select
+        compute_rates.*,
+        day_fingerprints.visits_fingerprint
+    from compute_rates
+    inner join day_fingerprints on compute_rates.breakdown_date = day_fingerprints.visit_date
 )
 
-select * from compute_rates
+select * from attach_fingerprints

@@ -3,18 +3,23 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_changed_days(ref('sessions'), 'funnel_date', \"dimension = 'all' and step_number = 1\") }}",
+        pre_hook="{{ delete_changed_days(ref('int_visit_day_fingerprints'), 'funnel_date') }}",
     )
 }}
 -- One row per reporting day x dimension x value x funnel step: human visits reaching each
 -- ordered step (visit -> product_view -> add_to_cart -> checkout_started -> purchase; a step
 -- counts only after the previous one in the same visit). Dimension 'all' is the whole day.
--- Incremental by day: a run rebuilds only the days whose visits changed (delete_changed_days).
+-- Incremental by day: a run rebuilds only the days whose visits changed, told by the
+-- fingerprint of the day's visits each row keeps (int_visit_day_fingerprints).
 with
 
 sessions as (
     select * from {{ ref('sessions') }}
     where {{ days_missing_from_this('funnel_date') }}
+),
+
+day_fingerprints as (
+    select * from {{ ref('int_visit_day_fingerprints') }}
 ),
 
 {%- set aggregates %}
@@ -73,9 +78,16 @@ compute_rates as (
     select
         *,
         {{ rate('visits', 'previous_step_visits') }} as step_rate,
-        {{ rate('visits', 'first_step_visits') }} as overall_rate,
-        cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
+        {{ rate('visits', 'first_step_visits') }} as overall_rate
     from unpivot_steps
+),
+
+attach_fingerprints as (
+    select
+        compute_rates.*,
+        day_fingerprints.visits_fingerprint
+    from compute_rates
+    inner join day_fingerprints on compute_rates.funnel_date = day_fingerprints.visit_date
 )
 
-select * from compute_rates
+select * from attach_fingerprints
