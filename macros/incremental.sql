@@ -1,24 +1,77 @@
 {#
-    incremental_lake_cutoff(column='received_at')
-        For an incremental run: the newest `column` already in this model minus
-        `footfall__lookback_days`, as a UTC timestamp literal (text); none on a full
-        refresh, at parse time, or when the model is still empty.
-        Rendered as a literal so DuckDB can prune the lake's hive partitions.
+    lake_days_to_reread(lake_relation)
+        For an incremental run of the landed-event store: the lake partitions (UTC receive
+        days) that hold rows this model has not seen, from footfall__lookback_days before the
+        newest received_at it holds onward. A day qualifies when its row count in the lake
+        differs from the rows this model holds received that day: the day new files landed
+        in (the newest, and older ones a late file landed in). A list of ISO dates, possibly
+        empty; none on a full refresh, at parse time, or while the model is still empty.
+        Re-reading only those days (not every day of the lookback) keeps an incremental run
+        to the visitors that really have new data.
         Arguments:
-            column (string): the arrival-time column of this model.
+            lake_relation (relation): the staging view of the lake (received_date is the
+                hive partition, received_at the arrival time; one landed copy per row).
 #}
-{% macro incremental_lake_cutoff(column='received_at') -%}
+{% macro lake_days_to_reread(lake_relation) -%}
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}
-        select cast(
-            {{ dbt.dateadd('day', -1 * (var('footfall__lookback_days') | int), 'max(' ~ column ~ ')') }}
-            as {{ dbt.type_string() }}
+        with
+
+        lookback_start as (
+            select cast({{ dbt.date_trunc('day', dbt.dateadd(
+                'day', -1 * (var('footfall__lookback_days') | int), 'max(received_at)'
+            )) }} as date) as first_day
+            from {{ this }}
+        ),
+
+        lake_days as (
+            select
+                received_date,
+                count(*) as landed_rows
+            from {{ lake_relation }}
+            where received_date >= (select lookback_start.first_day from lookback_start)
+            group by received_date
+        ),
+
+        stored_days as (
+            select
+                {{ footfall.utc_date('received_at') }} as received_date,
+                count(*) as landed_rows
+            from {{ this }}
+            where received_at >= (select lookback_start.first_day from lookback_start)
+            group by {{ footfall.utc_date('received_at') }}
         )
-        from {{ this }}
+
+        select cast(lake_days.received_date as {{ dbt.type_string() }})
+        from lake_days
+        left join stored_days on lake_days.received_date = stored_days.received_date
+        where lake_days.landed_rows is distinct from stored_days.landed_rows
+        order by 1
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values()[0]) }}
+    {%- set result = run_query(query) -%}
+    {%- if result.columns[0].values() | length == 0 and run_query(
+        "select count(*) from " ~ this).columns[0].values()[0] == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(result.columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#
+    on_days(day_expr, days)
+        A condition: the date `day_expr` is one of `days` (ISO dates); false when `days` is
+        empty. Literal dates, so DuckDB prunes hive partitions when `day_expr` is one.
+#}
+{% macro on_days(day_expr, days) -%}
+    {%- if days | length == 0 -%}
+        false
+    {%- else -%}
+        {{ day_expr }} in (
+            {%- for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor -%}
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 

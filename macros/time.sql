@@ -6,6 +6,11 @@
         Arguments:
             timestamp_expr (string): SQL expression of a UTC timestamp (timestamptz).
 
+    utc_date(timestamp_expr)
+        The UTC calendar date of an instant (the lake's partition day), whatever the
+        session time zone.
+            timestamp_expr (string): SQL expression of a UTC timestamp (timestamptz).
+
     timestamp_key(timestamp_expr)
         Microseconds since the epoch as text: a time-zone-independent spelling of an
         instant, used inside stable hash keys (visit_id).
@@ -24,6 +29,19 @@
 
 {% macro duckdb__to_reporting_date(timestamp_expr) -%}
     cast(timezone('{{ var("footfall__reporting_timezone") }}', {{ timestamp_expr }}) as date)
+{%- endmacro %}
+
+
+{% macro utc_date(timestamp_expr) -%}
+    {{ return(adapter.dispatch('utc_date', 'footfall')(timestamp_expr)) }}
+{%- endmacro %}
+
+{% macro default__utc_date(timestamp_expr) -%}
+    to_date({{ timestamp_expr }})
+{%- endmacro %}
+
+{% macro duckdb__utc_date(timestamp_expr) -%}
+    cast(timezone('UTC', {{ timestamp_expr }}) as date)
 {%- endmacro %}
 
 

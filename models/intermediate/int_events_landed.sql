@@ -8,20 +8,19 @@
 }}
 -- One row per landed copy of an event, flagged is_duplicate unless it is the first-received
 -- copy of its event_id: the store the incremental models rebuild visitors from.
--- Incremental (Snowplow's pattern): a run re-reads the lake from the newest received_at it
--- holds minus footfall__lookback_days, takes the visitors in it (and the owners of any event
--- id in it), and rewrites those visitors whole; a full refresh runs the same SQL on all data.
-{%- set cutoff = incremental_lake_cutoff('received_at') %}
+-- Incremental (Snowplow's pattern, by lake partition): a run re-reads the lake days within
+-- footfall__lookback_days of the newest received_at it holds that gained rows since
+-- (lake_days_to_reread), takes the visitors in them (and the owners of any event id in
+-- them), and rewrites those visitors whole; a full refresh runs the same SQL on all data.
+{%- set reread_days = lake_days_to_reread(ref('stg_events_landed')) %}
 
 with
 
 landed_events as {{ footfall.inline_cte() }} (
     select {{ sessionized_event_columns() }}
     from {{ ref('stg_events_landed') }}
-    {%- if cutoff %}
-    where
-        received_date >= cast({{ dbt.date_trunc('day', "cast('" ~ cutoff ~ "' as timestamp)") }} as date)
-        and received_at >= cast('{{ cutoff }}' as {{ footfall.type_utc_timestamp() }})
+    {%- if reread_days is not none %}
+    where {{ on_days('received_date', reread_days) }}
     {%- endif %}
 ),
 
@@ -40,8 +39,8 @@ reuse_stored_events as {{ footfall.inline_cte() }} (
     from {{ this }}
     where
         visitor_id in (select find_affected_visitors.visitor_id from find_affected_visitors)
-        {%- if cutoff %}
-        and received_at < cast('{{ cutoff }}' as {{ footfall.type_utc_timestamp() }})
+        {%- if reread_days is not none %}
+        and not {{ on_days(footfall.utc_date('received_at'), reread_days) }}
         {%- endif %}
 ),
 

@@ -1,7 +1,8 @@
 """An incremental `dbt build` gives exactly what a full refresh gives on the same lake.
 
 Data directory A is built in full, then receives late and new data (events before a
-visitor's first event, a visit extended across the old boundary, resent duplicates, an
+visitor's first event, a visit extended across the old boundary, a file landing late in an
+older partition, resent duplicates, an
 event id reused by another visitor, a visitor turning out to be a bot, new orders and
 status changes for old visits, a new customer link) and is built incrementally; data
 directory B gets everything at once and a full build. Every mart must match row by row.
@@ -114,6 +115,14 @@ def second_batch(
         # visitor wins (within the lookback): v-single is left with nothing
         dict(
             single, visitor_id="v98", received_at=single["received_at"] - timedelta(microseconds=1)
+        ),
+        # a file landing late into an older partition (a day before the newest one, inside
+        # the lookback): that day must be re-read, not only the newest
+        event(
+            "v-late-file",
+            latest - timedelta(days=1, minutes=5),
+            "page_view",
+            received_at=latest - timedelta(days=1),
         ),
         # identified event links v2 to customer c3 (re-stitches v2's old visits)
         event("v2", v2[-1]["event_at"] + timedelta(hours=5), customer_id="c3", received_at=arrive),
