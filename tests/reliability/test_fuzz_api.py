@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection
 
 from api.main import create_app
 from tests.reliability.conftest import Figures
@@ -49,9 +49,9 @@ def test_fuzz_read_api_never_answers_5xx(case: schemathesis.Case, api_url: str) 
     response = case.call_and_validate(
         base_url=api_url,
         headers=AUTH,
-        # negative_data_rejection is left out: FastAPI (pydantic's lax mode) reads `date=0`
-        # as 1970-01-01 where the schema says a YYYY-MM-DD string (docs/RELIABILITY.md).
-        checks=[not_a_server_error, ignored_auth],
+        # negative_data_rejection: a request the schema forbids (a date that is not
+        # YYYY-MM-DD, an unknown dimension, a limit out of range) must be refused with a 4xx
+        checks=[not_a_server_error, ignored_auth, negative_data_rejection],
     )
     statuses[response.status_code] += 1
 
@@ -66,7 +66,7 @@ def test_fuzz_read_api_summary(figures: Figures) -> None:
         did=f"{total} generated requests over every operation: valid and schema-violating "
         "parameters, unknown enum values, odd strings and dates, missing and wrong tokens",
         lost=f"nothing: {sum(n for s, n in statuses.items() if s >= 500)} answers were 5xx; "
-        "the token was enforced (lenient `date=0` noted in the doc)",
+        "the token was enforced and every schema-violating request was refused (4xx)",
         statuses=dict(statuses),
     )
     assert not [s for s in statuses if s >= 500]
