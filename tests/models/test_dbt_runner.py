@@ -72,6 +72,18 @@ def test_build_empty_lake_into_empty_marts(tmp_path: Path) -> None:
         connection.close()
 
 
+def test_report_nulls_in_required_columns_by_name(tmp_path: Path) -> None:
+    """not_null_columns checks all of a model's required columns in one node."""
+    paths = DataPaths(tmp_path / "data")
+    dbt_command(["run", "--select", "+customers"], paths, on_line=lambda _: None, check=True)
+    with duckdb.connect(str(paths.build_db)) as connection:
+        connection.execute("insert into main.customers (customer_id) values ('c-without-type')")
+    result = dbt_command(["test", "--select", "customers"], paths, on_line=lambda _: None)
+    (failed,) = result.failures
+    assert failed.name.startswith("not_null_columns_customers")
+    assert failed.failures == 1  # one column (customer_type) holds nulls; customer_id does not
+
+
 @pytest.mark.slow
 def test_report_failing_data_test(tmp_path: Path) -> None:
     paths = DataPaths(tmp_path / "data")
