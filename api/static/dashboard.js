@@ -301,7 +301,11 @@
     const cls = relChange === 0 ? "flat" : good ? "up" : "down";
     const arrow = relChange > 0 ? "↑" : relChange < 0 ? "↓" : "";
     const size = Math.abs(relChange);
-    return h("span", { class: `change ${cls}`, text: `${arrow}${size.toFixed(size < 10 ? 1 : 0)}%` });
+    // Past ten-fold the previous period was too small for a percentage to mean anything
+    // (a handful of late events before the data began read "↑1647600%"); the tooltip keeps
+    // the previous value.
+    const text = size >= 1000 ? `${arrow}>999%` : `${arrow}${size.toFixed(size < 10 ? 1 : 0)}%`;
+    return h("span", { class: `change ${cls}`, text });
   }
 
   function renderTiles(series) {
