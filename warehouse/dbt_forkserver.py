@@ -56,10 +56,13 @@ class _Server:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._owner = os.getpid()
         self._process: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
 
     def _connected(self) -> socket.socket:
+        if self._owner != os.getpid():  # a forked copy of the owner: the server is not ours
+            self._owner, self._process, self._socket = os.getpid(), None, None
         if self._process is not None and self._process.poll() is None and self._socket:
             return self._socket
         if self._socket is not None:
@@ -101,7 +104,13 @@ class _Server:
 
     def submit(self, request: bytes, fds: list[int]) -> None:
         with self._lock:
-            socket.send_fds(self._connected(), [request], fds)
+            try:
+                socket.send_fds(self._connected(), [request], fds)
+            except (BrokenPipeError, ConnectionResetError):
+                # The server died (killed?) after the liveness check: start a new one, once.
+                assert self._process is not None
+                self._process.wait()
+                socket.send_fds(self._connected(), [request], fds)
 
 
 _SERVER = _Server()

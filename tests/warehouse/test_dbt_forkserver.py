@@ -137,3 +137,14 @@ def test_server_and_build_die_with_their_owner(tmp_path: Path) -> None:
         if owner.poll() is None:
             owner.kill()
             owner.wait()
+
+
+def test_killed_server_is_replaced(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path / "data")
+    dbt_command(["run-operation", "no_such_macro"], paths, on_line=lambda _: None)
+    (server,) = [pid for pid in children_of(os.getpid()) if is_server(pid)]
+    os.kill(server, signal.SIGKILL)
+    wait_for(lambda: not alive(server), timeout=10)
+    result = dbt_command(["run-operation", "no_such_macro"], paths, on_line=lambda _: None)
+    assert result.returncode == 2, result.summary()
+    assert [pid for pid in children_of(os.getpid()) if is_server(pid) and alive(pid)] != [server]
