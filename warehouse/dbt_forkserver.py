@@ -21,7 +21,7 @@ How:
   dies. A `kill -9` of `footfall run` therefore takes its dbt build with it, as the
   reliability tests require (warehouse/children.py).
 
-Set FOOTFALL_DBT_FORKSERVER=0 to start a plain `python -m dbt.cli.main` per invocation
+Set FOOTFALL_DBT_FORKSERVER=false to start a plain `python -m dbt.cli.main` per invocation
 instead (also the fallback where PR_SET_PDEATHSIG does not exist).
 """
 
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from warehouse.children import die_with_parent, tied_preexec
+from warehouse.settings import get_settings
 
 LineCallback = Callable[[str], None]
 MAX_REQUEST_BYTES = 1 << 20
@@ -48,7 +49,7 @@ KILLED = -signal.SIGKILL
 
 def enabled() -> bool:
     """Whether dbt runs through the fork server (Linux, unless turned off)."""
-    return tied_preexec() is not None and os.environ.get("FOOTFALL_DBT_FORKSERVER", "1") != "0"
+    return tied_preexec() is not None and get_settings().dbt_forkserver
 
 
 class _Server:

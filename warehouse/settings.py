@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         "3GB", description="DuckDB memory_limit for dbt builds (dbt itself adds ~300 MiB)."
     )
     duckdb_threads: int = Field(2, ge=1, le=256, description="DuckDB threads for dbt builds.")
+    dbt_forkserver: bool = Field(
+        True,
+        description="Fork each dbt build from a server that imported dbt once (Linux); "
+        "false runs a plain `python -m dbt.cli.main` per build.",
+    )
     max_body_bytes: int = Field(256 * 1024, ge=1024, description="Largest accepted request body.")
     max_batch_events: int = Field(500, ge=1, description="Most events in one track batch.")
     spool_segment_seconds: float = Field(

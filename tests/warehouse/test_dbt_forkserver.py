@@ -14,6 +14,7 @@ import pytest
 
 from warehouse.dbt_runner import dbt_build, dbt_command
 from warehouse.paths import DataPaths
+from warehouse.settings import reset_settings
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_MODULE = "warehouse.dbt_forkserver"
@@ -73,8 +74,13 @@ def test_invocations_share_one_server(tmp_path: Path) -> None:
 def test_turned_off_runs_a_plain_subprocess(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FOOTFALL_DBT_FORKSERVER", "0")
-    result = dbt_command(["run-operation", "no_such_macro"], DataPaths(tmp_path), on_line=print)
+    monkeypatch.setenv("FOOTFALL_DBT_FORKSERVER", "false")
+    reset_settings()
+    try:
+        result = dbt_command(["run-operation", "no_such_macro"], DataPaths(tmp_path), on_line=print)
+    finally:
+        monkeypatch.delenv("FOOTFALL_DBT_FORKSERVER")
+        reset_settings()
     assert result.returncode == 2
     assert "no_such_macro" in result.summary()
 
@@ -113,6 +119,7 @@ def test_server_and_build_die_with_their_owner(tmp_path: Path) -> None:
         from pathlib import Path
         from warehouse.dbt_runner import dbt_build
         from warehouse.paths import DataPaths
+from warehouse.settings import reset_settings
         dbt_build(DataPaths(Path({str(tmp_path / "data")!r})), on_line=print)
         """
     )
