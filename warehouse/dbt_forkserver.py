@@ -45,6 +45,7 @@ from warehouse.settings import get_settings
 LineCallback = Callable[[str], None]
 MAX_REQUEST_BYTES = 1 << 20
 KILLED = -signal.SIGKILL
+READY = b"ready"
 
 
 def enabled() -> bool:
@@ -60,6 +61,7 @@ class _Server:
         self._owner = os.getpid()
         self._process: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
+        self._ready = False  # the server said it has imported dbt
 
     def _connected(self) -> socket.socket:
         if self._owner != os.getpid():  # a forked copy of the owner: the server is not ours
@@ -97,11 +99,16 @@ class _Server:
             ours.close()
             raise failure[0]
         self._socket = ours
+        self._ready = False
         return ours
 
-    def warm_up(self) -> None:
+    def warm_up(self, wait: bool) -> None:
         with self._lock:
-            self._connected()
+            connection = self._connected()
+            if wait and not self._ready:
+                if connection.recv(64) != READY:
+                    raise RuntimeError("the dbt fork server exited while importing dbt")
+                self._ready = True
 
     def submit(self, request: bytes, fds: list[int]) -> None:
         with self._lock:
@@ -117,10 +124,13 @@ class _Server:
 _SERVER = _Server()
 
 
-def warm_up() -> None:
-    """Start the fork server now, so dbt is imported by the time a build asks for it."""
+def warm_up(*, wait: bool = False) -> None:
+    """Start the fork server now, so dbt is imported by the time a build asks for it.
+
+    With `wait`, return only once it has imported dbt (a benchmark times builds after it).
+    """
     if enabled():
-        _SERVER.warm_up()
+        _SERVER.warm_up(wait)
 
 
 def run_dbt(argv: Sequence[str], cwd: Path, env: Mapping[str, str], on_line: LineCallback) -> int:
@@ -182,6 +192,7 @@ def _serve(fd: int) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
     server_pid = os.getpid()
     with socket.socket(fileno=fd) as requests:
+        requests.send(READY)  # read by warm_up(wait=True) only; otherwise left unread
         while True:
             message, fds, _flags, _addr = socket.recv_fds(requests, MAX_REQUEST_BYTES, 2)
             if not message:
