@@ -119,12 +119,11 @@ def test_server_and_build_die_with_their_owner(tmp_path: Path) -> None:
         from pathlib import Path
         from warehouse.dbt_runner import dbt_build
         from warehouse.paths import DataPaths
-from warehouse.settings import reset_settings
         dbt_build(DataPaths(Path({str(tmp_path / "data")!r})), on_line=print)
         """
     )
     owner = subprocess.Popen(
-        [sys.executable, "-c", owner_code],
+        [sys.executable, "-u", "-c", owner_code],  # unbuffered: START arrives as printed
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
