@@ -37,7 +37,7 @@ demo: setup
 test: setup setup-browser
 	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-60} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-8} \
 	FOOTFALL_MODEL_EXAMPLES=$${FOOTFALL_MODEL_EXAMPLES:-40} \
-		$(BIN)/python -m pytest -q --durations=25 -n 3 --dist loadfile
+		$(BIN)/python -m pytest -q --durations=40 -n 3 --dist loadfile
 
 ## reliability: the reliability suite with its slow variants at full size (5-minute soak,
 ## 25 collector kill rounds); refreshes the results table in docs/RELIABILITY.md

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -38,23 +40,44 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def built_warehouse(
-    prefect_harness: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[BuiltWarehouse]:
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> BuiltWarehouse:
     """One week of generated traffic, landed, enriched, built with dbt and published.
 
-    Tests must not write to it; `use_warehouse` points the settings at it.
+    Built once per test run: under pytest-xdist the first worker that asks builds it in the
+    run's shared temporary directory, and the others wait for it (a file lock) and reuse it
+    (read-only: DuckDB lets many processes open a snapshot read-only). Tests must not write
+    to it; `use_warehouse` points the settings at it.
     """
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # every worker's basetemp lives in the run's directory
+    home = shared / "built-warehouse"
+    home.mkdir(exist_ok=True)
+    record = home / "run.json"
+    with open(home / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.is_file():
+            request.getfixturevalue("prefect_harness")  # only the builder needs Prefect
+            run = _build_warehouse(home / "data")
+            record.write_text(json.dumps(run), encoding="utf-8")
+    return BuiltWarehouse(
+        paths=DataPaths((home / "data").resolve()),
+        run=json.loads(record.read_text(encoding="utf-8")),
+        end_date=WAREHOUSE_END,
+    )
+
+
+def _build_warehouse(root: Path) -> dict:
     from flows.pipeline import pipeline
     from warehouse.synthetic import generate_lake
 
-    root: Path = tmp_path_factory.mktemp("warehouse") / "data"
     root.mkdir()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FOOTFALL_DATA_DIR", str(root))
         reset_settings()
-        paths = DataPaths(root.resolve())
         generate_lake(
-            paths,
+            DataPaths(root.resolve()),
             days=WAREHOUSE_DAYS,
             visitors_per_day=WAREHOUSE_VISITORS_PER_DAY,
             seed=WAREHOUSE_SEED,
@@ -62,7 +85,7 @@ def built_warehouse(
         )
         run = pipeline()
     reset_settings()
-    yield BuiltWarehouse(paths=paths, run=run, end_date=WAREHOUSE_END)
+    return run
 
 
 @pytest.fixture
