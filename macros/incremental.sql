@@ -20,9 +20,10 @@
         with
 
         lookback_start as (
-            select cast({{ dbt.date_trunc('day', dbt.dateadd(
+            -- null while the model is empty (max of no rows)
+            select {{ footfall.utc_date(dbt.dateadd(
                 'day', -1 * (var('footfall__lookback_days') | int), 'max(received_at)'
-            )) }} as date) as first_day
+            )) }} as first_day
             from {{ this }}
         ),
 
@@ -40,22 +41,25 @@
                 {{ footfall.utc_date('received_at') }} as received_date,
                 count(*) as landed_rows
             from {{ this }}
-            where received_at >= (select lookback_start.first_day from lookback_start)
+            where
+                {{ footfall.utc_date('received_at') }}
+                >= (select lookback_start.first_day from lookback_start)
             group by {{ footfall.utc_date('received_at') }}
         )
 
-        select cast(lake_days.received_date as {{ dbt.type_string() }})
+        select cast(lake_days.received_date as {{ dbt.type_string() }}) as reread_day
         from lake_days
         left join stored_days on lake_days.received_date = stored_days.received_date
         where lake_days.landed_rows is distinct from stored_days.landed_rows
+        union all
+        select 'model is empty' from lookback_start where first_day is null
         order by 1
     {%- endset -%}
-    {%- set result = run_query(query) -%}
-    {%- if result.columns[0].values() | length == 0 and run_query(
-        "select count(*) from " ~ this).columns[0].values()[0] == 0 -%}
+    {%- set days = run_query(query).columns[0].values() | list -%}
+    {%- if 'model is empty' in days -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(result.columns[0].values() | list) }}
+    {{ return(days) }}
 {%- endmacro %}
 
 
