@@ -3,8 +3,9 @@
 Why a child per stage: the peak RSS a process reaches never goes down, so stages run in
 one process would each report the largest so far. A fresh interpreter per stage gives
 each its own peak: the larger of the child's own `ru_maxrss` and that of the processes it
-started and waited for (dbt, uvicorn), read with `getrusage(RUSAGE_CHILDREN)` — the
-largest single process of the stage, not a sum.
+started and waited for (uvicorn), read with `getrusage(RUSAGE_CHILDREN)`, and of the dbt
+builds it forked from its dbt fork server (which report their own peak) — the largest
+single process of the stage, not a sum.
 
 A stage is a function `name(root: str, **kwargs) -> dict` in `STAGES` below; it runs with
 `FOOTFALL_DATA_DIR` pointing at the benchmark's own data directory, never the user's.
@@ -117,12 +118,15 @@ def run_stage(stage: str, root: Path, work: Path, **kwargs: Any) -> dict:
 
 
 def peak_rss_mib() -> float:
-    """The largest RSS of this process or of any child it has waited for, in MiB."""
+    """The largest RSS of this process, of any child it has waited for, or of any dbt build
+    it forked from its dbt fork server (the server's children, reported by themselves)."""
     own = vm_hwm_mib()  # not ru_maxrss: that one keeps the parent's size across fork+exec
     if own is None:
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
-    return max(own, children)
+    forkserver = sys.modules.get("warehouse.dbt_forkserver")
+    builds = forkserver.largest_build_rss_mib() if forkserver is not None else 0.0
+    return max(own, children, builds)
 
 
 def _main(argv: list[str]) -> None:

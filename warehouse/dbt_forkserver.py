@@ -122,6 +122,7 @@ class _Server:
 
 
 _SERVER = _Server()
+_largest_build_kib = 0
 
 
 def warm_up(*, wait: bool = False) -> None:
@@ -156,8 +157,22 @@ def run_dbt(argv: Sequence[str], cwd: Path, env: Mapping[str, str], on_line: Lin
         for raw in output:
             on_line(raw.rstrip("\n"))
     with open(status_r, "rb") as status:
-        code = status.read().strip()
-    return int(code) if code else KILLED
+        reported = status.read().split()
+    if not reported:
+        return KILLED
+    global _largest_build_kib
+    if len(reported) > 1:
+        _largest_build_kib = max(_largest_build_kib, int(reported[1]))
+    return int(reported[0])
+
+
+def largest_build_rss_mib() -> float:
+    """The largest peak RSS of any build this process forked from its server, in MiB.
+
+    Those builds are the server's children, not ours, so `getrusage(RUSAGE_CHILDREN)`
+    never sees them; each reports its own VmHWM with its exit code instead.
+    """
+    return _largest_build_kib / 1024
 
 
 def _run_subprocess(
@@ -231,9 +246,21 @@ def _child(request: dict, out_fd: int, status_fd: int, *, server_pid: int) -> No
         traceback.print_exc()
     sys.stdout.flush()
     sys.stderr.flush()
-    os.write(status_fd, str(code).encode())
+    os.write(status_fd, f"{code} {_peak_rss_kib()}".encode())
     os.close(status_fd)
     sys.exit(code)
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak RSS (VmHWM) in KiB, 0 if /proc cannot tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _invoke_dbt(argv: list[str]) -> int:

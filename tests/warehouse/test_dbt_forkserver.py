@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from warehouse.dbt_forkserver import largest_build_rss_mib
 from warehouse.dbt_runner import dbt_build, dbt_command
 from warehouse.paths import DataPaths
 from warehouse.settings import reset_settings
@@ -69,6 +70,8 @@ def test_invocations_share_one_server(tmp_path: Path) -> None:
     assert first.returncode == second.returncode == 2  # dbt's own code for this error
     assert not [line for line in lines if "leaked" in line], lines
     assert any("no_such_macro" in line for line in lines), "the child's output streams back"
+    # builds are the server's children: their peak RSS comes back with the exit code
+    assert 50 < largest_build_rss_mib() < 4096
 
 
 def test_turned_off_runs_a_plain_subprocess(
