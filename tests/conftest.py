@@ -36,6 +36,7 @@ LONGEST_FILES = (
     "tests/flows/test_serve.py",
     "tests/models/test_marts_reference.py",
     "tests/reliability/test_publish_swaps.py",
+    "tests/warehouse/test_dbt_forkserver.py",
 )
 
 
