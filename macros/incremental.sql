@@ -264,3 +264,26 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    days_received_after(relation, since)
+        The UTC receive days (ISO dates) of the rows of `relation` loaded after `since` (an
+        `incremental_watermark`): the lake partitions that hold every landed copy of the
+        events an incremental run rebuilds. None when `since` is none (read every day).
+        Arguments:
+            relation (relation): a model with received_at and loaded_at columns.
+            since (string or none): a UTC timestamp as text.
+#}
+{% macro days_received_after(relation, since) -%}
+    {%- if not execute or not since -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct cast({{ footfall.utc_date('received_at') }} as {{ dbt.type_string() }})
+        from {{ relation }}
+        {{ where_loaded_after(since) }}
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}

@@ -7,7 +7,8 @@
     )
 }}
 -- One row per landed copy of an event, flagged is_duplicate unless it is the first-received
--- copy of its event_id: the store the incremental models rebuild visitors from.
+-- copy of its event_id: the store the incremental models rebuild visitors from. Narrow
+-- (stored_event_columns): a visit's landing attributes are read from the lake by int_visits.
 -- Incremental (Snowplow's pattern, by lake partition): a run re-reads the lake days within
 -- footfall__lookback_days of the newest received_at it holds that gained rows since
 -- (lake_days_to_reread), takes the visitors in them (and the owners of any event id in
@@ -17,7 +18,7 @@
 with
 
 landed_events as {{ footfall.inline_cte() }} (
-    select {{ sessionized_event_columns() }}
+    select {{ stored_event_columns() }}
     from {{ ref('stg_events_landed') }}
     {%- if reread_days is not none %}
     where {{ on_days('received_date', reread_days) }}
@@ -35,7 +36,7 @@ find_affected_visitors as (
 ),
 
 reuse_stored_events as {{ footfall.inline_cte() }} (
-    select {{ sessionized_event_columns() }}
+    select {{ stored_event_columns() }}
     from {{ this }}
     where
         visitor_id in (select find_affected_visitors.visitor_id from find_affected_visitors)
@@ -71,13 +72,13 @@ flag_repeated_ids as {{ footfall.inline_cte() }} (
 
 flag_duplicates as (
     select
-        {{ sessionized_event_columns() }},
+        {{ stored_event_columns() }},
         false as is_duplicate
     from flag_repeated_ids
     where not is_repeated
     union all
     select
-        {{ sessionized_event_columns() }},
+        {{ stored_event_columns() }},
         row_number() over (
             partition by event_id order by {{ events_first_received_order() }}
         ) > 1 as is_duplicate

@@ -7,21 +7,37 @@
     )
 }}
 -- One row per human visit x product it viewed or added to cart: event counts, and whether
--- an order attributed to the visit contains the product. Incremental by visitor, like
--- sessions.
+-- an order attributed to the visit contains the product. An event belongs to the visit of
+-- its visitor whose first and last event times enclose it (one visitor's visits never
+-- overlap). Incremental by visitor, like sessions.
 {%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('stg_orders')) %}
 
 with
 
 events as (
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_events_landed') }}
     {%- if refresh %}
     where visitor_id in ({{ refresh }})
     {%- endif %}
 ),
 
-visits as (
+all_visits as (
     select * from {{ ref('int_visits') }}
+    {%- if refresh %}
+    where visitor_id in ({{ refresh }})
+    {%- endif %}
+),
+
+product_events as (
+    select * from events
+    where
+        not is_duplicate
+        and product_id is not null
+        and event_type in ('product_view', 'add_to_cart')
+),
+
+visits as (
+    select * from all_visits
     where not is_bot_visitor
 ),
 
@@ -36,14 +52,18 @@ order_items as (
 
 count_product_events as (
     select
-        visitor_id,
-        visit_started_at,
-        product_id,
-        count(case when event_type = 'product_view' then 1 end) as product_views,
-        count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts
-    from events
-    where product_id is not null and event_type in ('product_view', 'add_to_cart')
-    group by visitor_id, visit_started_at, product_id
+        visits.visit_id,
+        visits.visitor_id,
+        visits.started_at,
+        product_events.product_id,
+        count(case when product_events.event_type = 'product_view' then 1 end) as product_views,
+        count(case when product_events.event_type = 'add_to_cart' then 1 end) as add_to_carts
+    from product_events
+    inner join visits
+        on
+            product_events.visitor_id = visits.visitor_id
+            and product_events.event_at between visits.started_at and visits.ended_at
+    group by visits.visit_id, visits.visitor_id, visits.started_at, product_events.product_id
 ),
 
 list_purchased_products as (
@@ -54,25 +74,21 @@ list_purchased_products as (
     inner join order_items on attributed_orders.order_id = order_items.order_id
 ),
 
-join_visits as (
+flag_purchases as (
     select
-        visits.visit_id,
-        visits.visitor_id,
-        visits.started_at,
+        count_product_events.visit_id,
+        count_product_events.visitor_id,
+        count_product_events.started_at,
         count_product_events.product_id,
         count_product_events.product_views,
         count_product_events.add_to_carts,
         list_purchased_products.visit_id is not null as is_purchased,
         cast('{{ run_started_at }}' as {{ footfall.type_utc_timestamp() }}) as loaded_at
     from count_product_events
-    inner join visits
-        on
-            count_product_events.visitor_id = visits.visitor_id
-            and count_product_events.visit_started_at = visits.started_at
     left join list_purchased_products
         on
-            visits.visit_id = list_purchased_products.visit_id
+            count_product_events.visit_id = list_purchased_products.visit_id
             and count_product_events.product_id = list_purchased_products.product_id
 )
 
-select * from join_visits
+select * from flag_purchases
