@@ -135,6 +135,9 @@ def dbt_environment(paths: DataPaths) -> dict[str, str]:
             DBT_DATA_DIR_MARKER: str(paths.root),
             "FOOTFALL_DUCKDB_THREADS": str(settings.duckdb_threads),
             "FOOTFALL_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+            "FOOTFALL_DUCKDB_DISABLED_COMPRESSION": (
+                "" if settings.duckdb_compress_strings else "dict_fsst"
+            ),
             "FOOTFALL_REPORTING_TZ": settings.reporting_tz,
             "FOOTFALL_SESSION_TIMEOUT_MINUTES": str(settings.session_timeout_minutes),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -43,6 +43,29 @@ def test_pass_settings_to_dbt_environment(
     assert target_dir(paths) == paths.build / "dbt_target"
 
 
+@pytest.mark.parametrize(("setting", "expected"), [("true", ""), ("false", "dict_fsst")])
+def test_map_string_compression_to_duckdb_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, expected: str
+) -> None:
+    monkeypatch.setenv("FOOTFALL_DUCKDB_COMPRESS_STRINGS", setting)
+    reset_settings()
+    assert dbt_environment(DataPaths(tmp_path))["FOOTFALL_DUCKDB_DISABLED_COMPRESSION"] == expected
+
+
+def test_build_connection_skips_string_compression_by_default(tmp_path: Path) -> None:
+    """The profile hands the setting to DuckDB: what dbt's own connection reports."""
+    reset_settings()
+    paths = DataPaths(tmp_path / "data")
+    paths.build.mkdir(parents=True)
+    lines: list[str] = []
+    query = "select current_setting('disabled_compression_methods') as disabled"
+    result = dbt_command(
+        ["show", "--inline", query, "--output", "json"], paths, on_line=lines.append
+    )
+    result.raise_for_status()
+    assert '"disabled": "DICT_FSST"' in "\n".join(lines)
+
+
 def test_report_dbt_invocation_error(tmp_path: Path) -> None:
     paths = DataPaths(tmp_path / "data")
     lines: list[str] = []
