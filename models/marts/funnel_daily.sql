@@ -13,7 +13,8 @@
 -- fingerprint of the day's visits each row keeps (int_visit_day_fingerprints).
 with
 
-sessions as (
+sessions as {{ footfall.inline_cte() }} (
+    -- scanned once per cut: re-reading the columns each cut needs beats buffering the table
     select * from {{ ref('sessions') }}
     where {{ days_missing_from_this('funnel_date') }}
 ),
