@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     duckdb_compress_strings: bool = Field(
         False,
         description="Let dbt builds compress text columns with DuckDB's dict_fsst: the build "
-        "database gets ~3x smaller and a 10M-event full build ~20 % slower (published "
+        "database gets ~3x smaller and a 10M-event full build 10-20 % slower (published "
         "snapshots are always compressed).",
     )
     dbt_forkserver: bool = Field(
