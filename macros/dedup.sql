@@ -20,7 +20,7 @@
     stored_event_columns(prefix='')
         The event columns the landed-event store (int_events_landed) keeps from
         stg_events_landed, in order; its incremental runs union stored rows and newly landed
-        rows on this list. Narrow on purpose: writing 10M rows costs about a second per
+        rows on this list. Narrow on purpose: writing 10M rows costs most of a second per
         string column here, so the attributes only a visit's first event needs (referrer,
         UTM, device, place) stay in the lake and int_visits looks them up there. `page` and
         `product_id` stay: the duplicate pick orders by them.

@@ -269,8 +269,9 @@
 {#
     days_received_after(relation, since)
         The UTC receive days (ISO dates) of the rows of `relation` loaded after `since` (an
-        `incremental_watermark`): the lake partitions that hold every landed copy of the
-        events an incremental run rebuilds. None when `since` is none (read every day).
+        `incremental_watermark`): the lake partitions holding the copies int_events_landed
+        keeps for the visitors an incremental run rebuilds, so int_visits finds their first
+        events' attributes there. None when `since` is none (read every day).
         Arguments:
             relation (relation): a model with received_at and loaded_at columns.
             since (string or none): a UTC timestamp as text.

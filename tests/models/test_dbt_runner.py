@@ -52,20 +52,6 @@ def test_map_string_compression_to_duckdb_setting(
     assert dbt_environment(DataPaths(tmp_path))["FOOTFALL_DUCKDB_DISABLED_COMPRESSION"] == expected
 
 
-def test_build_connection_skips_string_compression_by_default(tmp_path: Path) -> None:
-    """The profile hands the setting to DuckDB: what dbt's own connection reports."""
-    reset_settings()
-    paths = DataPaths(tmp_path / "data")
-    paths.build.mkdir(parents=True)
-    lines: list[str] = []
-    query = "select current_setting('disabled_compression_methods') as disabled"
-    result = dbt_command(
-        ["show", "--inline", query, "--output", "json"], paths, on_line=lines.append
-    )
-    result.raise_for_status()
-    assert '"disabled": "DICT_FSST"' in "\n".join(lines)
-
-
 def test_report_dbt_invocation_error(tmp_path: Path) -> None:
     paths = DataPaths(tmp_path / "data")
     lines: list[str] = []
