@@ -17,41 +17,33 @@
 
 
 {#
-    stored_event_columns(prefix='')
+    stored_event_columns()
         The event columns the landed-event store (int_events_landed) keeps from
         stg_events_landed, in order; its incremental runs union stored rows and newly landed
         rows on this list. Narrow on purpose: writing 10M rows costs most of a second per
         string column here, so the attributes only a visit's first event needs (referrer,
         UTM, device, place) stay in the lake and int_visits looks them up there. `page` and
         `product_id` stay: the duplicate pick orders by them.
-        Arguments:
-            prefix (string): prepended to every column, e.g. a table alias and a dot.
 #}
-{% macro stored_event_columns(prefix='') -%}
+{% macro stored_event_columns() -%}
     {%- set columns = [
         'event_id', 'visitor_id', 'event_type', 'page', 'product_id', 'customer_id',
         'event_at', 'received_at', 'is_bot',
     ] -%}
-    {%- for column in columns -%}
-        {{ prefix }}{{ column }}{{ ',\n    ' if not loop.last }}
-    {%- endfor -%}
+    {{- columns | join(',\n    ') -}}
 {%- endmacro %}
 
 
 {#
-    first_event_attribute_columns(prefix='')
+    first_event_attribute_columns()
         The attributes a visit takes from its first event that the landed-event store does
         not keep (see stored_event_columns): int_visits reads them from the lake.
-        Arguments:
-            prefix (string): prepended to every column, e.g. a table alias and a dot.
 #}
-{% macro first_event_attribute_columns(prefix='') -%}
+{% macro first_event_attribute_columns() -%}
     {%- set columns = [
         'referrer', 'referrer_host', 'is_internal_referrer',
         'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content',
         'device_type', 'browser', 'os', 'country_code', 'country', 'region', 'city',
     ] -%}
-    {%- for column in columns -%}
-        {{ prefix }}{{ column }}{{ ',\n    ' if not loop.last }}
-    {%- endfor -%}
+    {{- columns | join(',\n    ') -}}
 {%- endmacro %}
