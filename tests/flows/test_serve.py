@@ -113,7 +113,13 @@ def _wait_for(what: str, check, seconds: float, log: Path, process: subprocess.P
             if result:
                 return result
         time.sleep(2)
-    raise AssertionError(f"{what} within {seconds} s; log:\n{log.read_text()[-3000:]}")
+    # The Prefect server writes its own log beside server.json: show it too.
+    server_log = log.parent / "data" / "prefect" / "server.log"
+    server_text = server_log.read_text()[-3000:] if server_log.exists() else "(none)"
+    raise AssertionError(
+        f"{what} within {seconds} s; log:\n{log.read_text()[-3000:]}\n"
+        f"Prefect server log:\n{server_text}"
+    )
 
 
 @pytest.mark.slow
