@@ -35,8 +35,8 @@ demo: setup
 ## left ~45 % of the CPU idle), longest files first; the slow variants at CI sizes
 ## (`make reliability` runs the reliability ones at full size)
 test: setup setup-browser
-	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-60} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-8} \
-	FOOTFALL_MODEL_EXAMPLES=$${FOOTFALL_MODEL_EXAMPLES:-40} \
+	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-45} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-8} \
+	FOOTFALL_MODEL_EXAMPLES=$${FOOTFALL_MODEL_EXAMPLES:-40} FOOTFALL_PUBLISH_SWAPS=$${FOOTFALL_PUBLISH_SWAPS:-40} \
 		$(BIN)/python -m pytest -q --durations=40 -n 4 --dist loadfile
 
 ## reliability: the reliability suite with its slow variants at full size (5-minute soak,

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.utils.fixtures import BuiltWarehouse
+from tests.utils.fixtures import BuiltWarehouse, copy_built_warehouse
 from tests.utils.marts import published_marts
 from warehouse import publish
 from warehouse.lake import lake_files
@@ -65,27 +65,27 @@ def test_run_pipeline_on_empty_lake_publishes_empty_marts(data_dir: DataPaths) -
 
 
 @pytest.mark.slow
-def test_run_pipeline_twice_changes_nothing(data_dir: DataPaths) -> None:
+def test_run_pipeline_twice_changes_nothing(
+    built_warehouse: BuiltWarehouse, data_dir: DataPaths
+) -> None:
     from flows.pipeline import pipeline
 
-    _generate(data_dir)
-    first = pipeline()
+    first_snapshot = copy_built_warehouse(built_warehouse, data_dir)  # the first run's state
     before = published_marts(data_dir)
     second = pipeline()
     assert second["new_events"] == 0 and second["new_raw_files"] == 0
-    assert second["snapshot_id"] != first["snapshot_id"]
+    assert second["snapshot_id"] != first_snapshot
     assert published_marts(data_dir) == before
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("broken", ["raw_file", "enriched_file"])
 def test_failed_step_keeps_last_snapshot_and_next_run_repairs(
-    data_dir: DataPaths, broken: str
+    built_warehouse: BuiltWarehouse, data_dir: DataPaths, broken: str
 ) -> None:
     from flows.pipeline import pipeline
 
-    _generate(data_dir)
-    good = pipeline()
+    good_snapshot = copy_built_warehouse(built_warehouse, data_dir)  # a good run's state
     before = published_marts(data_dir)
     # A new corrupt raw file breaks enrichment. An enriched file is corrupted in place: a
     # stray file there would be pruned as an orphan, and one in a partition older than the
@@ -99,7 +99,7 @@ def test_failed_step_keeps_last_snapshot_and_next_run_repairs(
     victim.write_bytes(b"PAR1 this is not parquet")
     with pytest.raises(Exception):  # noqa: B017 - any failure of the step will do
         pipeline()
-    assert publish.read_current_snapshot_id(data_dir) == good["snapshot_id"]
+    assert publish.read_current_snapshot_id(data_dir) == good_snapshot
     assert read_runs(data_dir)[-1]["status"] == "failed"
     if original is None:
         victim.unlink()

@@ -9,6 +9,7 @@ runs the suite and renders that file into the doc.
 Knobs (environment, read here and nowhere in product code):
 - FOOTFALL_SOAK_SECONDS: length of the slow soak (default 300); the CI soak is 25 s.
 - FOOTFALL_CRASH_ROUNDS: kill rounds of the slow collector crash test (default 25).
+- FOOTFALL_PUBLISH_SWAPS: publishes in the slow publish-swap test (default 80).
 - FOOTFALL_RELIABILITY_SEED: a fixed seed for the random kill points (default: random,
   printed in every failure message).
 """

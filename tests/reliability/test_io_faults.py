@@ -40,7 +40,7 @@ from tests.reliability.procs import (
     start_server,
     tmpfs,
 )
-from tests.utils.fixtures import BuiltWarehouse
+from tests.utils.fixtures import BuiltWarehouse, copy_built_warehouse
 from warehouse import publish
 from warehouse.enrich import enrich_new_raw_files
 from warehouse.lake import lake_files
@@ -310,14 +310,13 @@ def test_pipeline_fails_cleanly_on_full_disk_and_next_run_publishes(
     """The whole `pipeline` flow with the enriched lake or the dbt build on a full disk."""
     from flows.pipeline import pipeline
 
-    copy_raw_lake(built_warehouse.paths, data_dir)
     target = data_dir.lake / "enriched" if where == "lake" else data_dir.build
     with tmpfs(target, "256m"):
-        good = pipeline()
+        good_snapshot = copy_built_warehouse(built_warehouse, data_dir)  # a good run's state
         ballast = fill(target)
         with pytest.raises(Exception) as failure:  # noqa: B017 - the step's own error
             pipeline(full_refresh=True)  # rewrites every enriched file and every model
-        assert publish.read_current_snapshot_id(data_dir) == good["snapshot_id"]
+        assert publish.read_current_snapshot_id(data_dir) == good_snapshot
         assert read_runs(data_dir)[-1]["status"] == "failed"
         ballast.unlink()  # space returns
         repaired = pipeline(full_refresh=True)

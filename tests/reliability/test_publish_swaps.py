@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import Figures
+from tests.reliability.conftest import Figures, env_int
 from tests.reliability.procs import READ_TOKEN, Usage, footfall_env, running
 from tests.utils.fixtures import BuiltWarehouse
 from warehouse import publish
@@ -122,4 +122,4 @@ def test_read_during_many_publishes_never_fails(
 def test_read_during_very_many_publishes_never_fails(
     built_warehouse: BuiltWarehouse, data_dir: DataPaths, tmp_path: Path, figures: Figures
 ) -> None:
-    swaps(built_warehouse, data_dir, tmp_path, 80, figures)
+    swaps(built_warehouse, data_dir, tmp_path, env_int("FOOTFALL_PUBLISH_SWAPS", 80), figures)
