@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from tests.models.factories import event, land, order, utc
+from tests.utils.fixtures import BuiltWarehouse, copy_built_warehouse
 from warehouse.dbt_runner import (
     DbtError,
     dbt_build,
@@ -112,10 +113,9 @@ def test_report_failing_data_test(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_generate_docs(tmp_path: Path) -> None:
+def test_generate_docs(built_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
     paths = DataPaths(tmp_path / "data")
-    land(paths, [event("v1", utc(2024, 2, 1, 12))])
-    dbt_build(paths, on_line=lambda _: None, check=True)
+    copy_built_warehouse(built_warehouse, paths)  # docs describe a built database
     result = dbt_command(["docs", "generate"], paths, on_line=lambda _: None, check=True)
     assert result.success
     assert (target_dir(paths) / "catalog.json").is_file()
