@@ -32,12 +32,13 @@ demo: setup
 
 ## test: every test, slow and browser ones included (what CI runs), in four workers on the
 ## 2 cores (most tests wait on servers, subprocesses and timed phases: three workers still
-## left ~45 % of the CPU idle), longest files first; the slow variants at CI sizes
+## left ~45 % of the CPU idle), longest files first (tests/conftest.py's list; xdist would
+## otherwise put the files with the most tests first); the slow variants at CI sizes
 ## (`make reliability` runs the reliability ones at full size)
 test: setup setup-browser
 	FOOTFALL_SOAK_SECONDS=$${FOOTFALL_SOAK_SECONDS:-45} FOOTFALL_CRASH_ROUNDS=$${FOOTFALL_CRASH_ROUNDS:-8} \
 	FOOTFALL_MODEL_EXAMPLES=$${FOOTFALL_MODEL_EXAMPLES:-40} FOOTFALL_PUBLISH_SWAPS=$${FOOTFALL_PUBLISH_SWAPS:-40} \
-		$(BIN)/python -m pytest -q --durations=40 -n 4 --dist loadfile
+		$(BIN)/python -m pytest -q --durations=40 -n 4 --dist loadfile --no-loadscope-reorder
 
 ## reliability: the reliability suite with its slow variants at full size (5-minute soak,
 ## 25 collector kill rounds); refreshes the results table in docs/RELIABILITY.md

@@ -21,22 +21,30 @@ from warehouse.settings import reset_settings  # noqa: E402
 pytest_plugins = ["tests.utils.fixtures"]
 
 # The files that take longest (CI's --durations, summed per file), longest first. With
-# `-n N --dist loadfile` a long file that starts last keeps one worker busy after the others
-# have finished; starting the long ones first shortens the run. A stale list only costs time.
+# `-n N --dist loadfile --no-loadscope-reorder` a long file that starts last keeps one
+# worker busy after the others have finished; starting the long ones first shortens the
+# run. (xdist's default reorder puts the files with the most tests first instead, which
+# left the longest single tests for the end.) A stale list only costs time.
 LONGEST_FILES = (
     "tests/reliability/test_pipeline_crash.py",
-    "tests/flows/test_pipeline.py",
     "tests/benchmarks/test_bench_smoke.py",
+    "tests/flows/test_pipeline.py",
     "tests/reliability/test_io_faults.py",
-    "tests/models/test_incremental.py",
-    "tests/e2e/test_end_to_end.py",
     "tests/warehouse/test_demo.py",
-    "tests/reliability/test_soak.py",
-    "tests/flows/test_erase.py",
-    "tests/flows/test_serve.py",
     "tests/models/test_marts_reference.py",
-    "tests/reliability/test_publish_swaps.py",
+    "tests/models/test_dbt_runner.py",
     "tests/warehouse/test_dbt_forkserver.py",
+    "tests/reliability/test_soak.py",
+    "tests/reliability/test_publish_swaps.py",
+    "tests/reliability/test_fuzz_collector.py",
+    "tests/flows/test_serve.py",
+    "tests/flows/test_erase.py",
+    "tests/reliability/test_collector_crash.py",
+    "tests/ingest/test_crash.py",
+    "tests/flows/test_retention.py",
+    "tests/models/test_incremental.py",
+    "tests/reliability/test_injection.py",
+    "tests/e2e/test_end_to_end.py",
 )
 
 
