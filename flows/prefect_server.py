@@ -86,7 +86,7 @@ def local_prefect_server(
     *,
     port: int = 0,
     ui: bool = True,
-    startup_timeout: float = 120.0,
+    startup_timeout: float = 300.0,
 ) -> Iterator[str]:
     """Run `prefect server start` on 127.0.0.1 for the block; yields its API URL."""
     home = prefect_home(paths)

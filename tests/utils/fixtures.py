@@ -35,7 +35,7 @@ def prefect_harness() -> Iterator[None]:
     """Prefect's in-process test server, started once for the whole session."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=300):
         yield
 
 

@@ -57,7 +57,7 @@ def serve(
     ),
     ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve Prefect's UI (run history)."),
     startup_timeout: float = typer.Option(
-        120.0, "--startup-timeout", min=1, help="Seconds to wait for the local Prefect server."
+        300.0, "--startup-timeout", min=1, help="Seconds to wait for the local Prefect server."
     ),
     work_pool: str | None = typer.Option(
         None,
