@@ -1,7 +1,8 @@
 """Events in over HTTP → `footfall run` → numbers out of the API, checked by hand.
 
 Everything is real: the collector and the API are `footfall` subprocesses on 127.0.0.1,
-the pipeline is the real Prefect flow with dbt in a subprocess, and the data dir is fresh.
+the pipeline is the real Prefect flow (on the session's Prefect server) with dbt in a
+subprocess, and the data dir is fresh.
 """
 
 from __future__ import annotations
@@ -58,8 +59,13 @@ def _post_events(base: str, events: list[dict], user_agent: str, ip: str) -> Non
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(tmp_path: Path, prefect_harness: None) -> dict[str, str]:
+    import prefect.settings
+
     return {
+        # the session's Prefect server: a bare `footfall run` would start a temporary one
+        # (~30 s of CPU), which test_demo and the pipeline crash test already exercise
+        "PREFECT_API_URL": prefect.settings.PREFECT_API_URL.value(),
         "FOOTFALL_DATA_DIR": str(tmp_path / "data"),
         "FOOTFALL_INGEST_TOKEN": INGEST_TOKEN,
         "FOOTFALL_API_TOKEN": READ_TOKEN,
