@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -18,12 +17,6 @@ from warehouse.paths import DataPaths
 from warehouse.runlog import PipelineBusyError, read_runs, writer_lock
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
-
-
-def _generate(paths: DataPaths, days: int = 3, visitors: int = 40) -> None:
-    from warehouse.synthetic import generate_lake
-
-    generate_lake(paths, days=days, visitors_per_day=visitors, seed=3, end_date=date(2026, 2, 10))
 
 
 def test_run_pipeline_publishes_every_mart(built_warehouse: BuiltWarehouse) -> None:
