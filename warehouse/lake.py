@@ -11,6 +11,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -121,18 +122,22 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
     return [name for name in schema.names if name not in NO_DICTIONARY_COLUMNS]
 
 
-def write_parquet_atomic(table: pa.Table, target: Path, compression: str = "zstd") -> Path:
-    """Write `table` to `target` so that readers see the whole file or nothing."""
+@contextmanager
+def atomic_parquet_writer(
+    target: Path, schema: pa.Schema, compression: str = "zstd"
+) -> Iterator[pq.ParquetWriter]:
+    """A Parquet writer whose file appears at `target` whole when the block ends, or never.
+
+    Each `write_table` call adds at least one row group, so write tables of many rows.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         with open(tmp, "wb") as sink:
-            pq.write_table(
-                table,
-                sink,
-                compression=compression,
-                use_dictionary=_dictionary_columns(table.schema),
-            )
+            with pq.ParquetWriter(
+                sink, schema, compression=compression, use_dictionary=_dictionary_columns(schema)
+            ) as writer:
+                yield writer
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(tmp, target)
@@ -140,6 +145,12 @@ def write_parquet_atomic(table: pa.Table, target: Path, compression: str = "zstd
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(target.parent)
+
+
+def write_parquet_atomic(table: pa.Table, target: Path, compression: str = "zstd") -> Path:
+    """Write `table` to `target` so that readers see the whole file or nothing."""
+    with atomic_parquet_writer(target, table.schema, compression) as writer:
+        writer.write_table(table)
     return target
 
 

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     spool_segment_bytes: int = Field(
         16 * 1024 * 1024, ge=4096, description="A spool segment is sealed past this size."
     )
+    compact_min_files: int = Field(
+        32,
+        ge=2,
+        description="A closed lake partition with at least this many files is merged "
+        "(see warehouse.compaction).",
+    )
+    compact_max_rows: int = Field(
+        1_000_000, ge=1_000, description="Most rows in one file written by lake compaction."
+    )
     rate_limit_per_second: float = Field(
         50.0, ge=0, description="Track requests per second per client IP (token bucket); 0 = off."
     )
