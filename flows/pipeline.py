@@ -1,9 +1,10 @@
-"""The `pipeline` flow: land → enrich → dbt build → audit → publish, one writer at a time.
+"""The `pipeline` flow: land → compact → enrich → dbt build → audit → publish, one writer
+at a time.
 
 Every step reads and writes files, so a crash anywhere is repaired by simply running
-again: landing and enrichment are idempotent, dbt rebuilds from the lake, and publish
-only moves the pointer after the new snapshot is complete. Until then the last good
-snapshot keeps serving.
+again: landing, compaction and enrichment are idempotent (an interrupted compaction is
+finished or undone first), dbt rebuilds from the lake, and publish only moves the pointer
+after the new snapshot is complete. Until then the last good snapshot keeps serving.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from ingest.lander import land_sealed_segments
 from warehouse import dbt_forkserver
 from warehouse import publish as publishing
+from warehouse.compaction import compact_closed_partitions
 from warehouse.dbt_runner import dbt_build, left_out_of_build
 from warehouse.enrich import enrich_new_raw_files
 from warehouse.lake import newest_received_at
@@ -46,6 +48,12 @@ def _as_dict(result: Any) -> dict:
 def land_spool(paths: DataPaths) -> dict:
     """Land sealed collector spool segments the collector's own lander has not landed yet."""
     return _as_dict(land_sealed_segments(paths))
+
+
+@task(cache_policy=NO_CACHE)
+def compact_lake(paths: DataPaths) -> dict:
+    """Merge the many small landed files of closed days (see warehouse.compaction)."""
+    return _as_dict(compact_closed_partitions(paths))
 
 
 @task(cache_policy=NO_CACHE)
@@ -141,11 +149,13 @@ def pipeline(
         try:
             dbt_forkserver.warm_up()  # dbt imports (~8 s of CPU) while landing and enrichment run
             landed = _timed(run["steps"], "land", land_spool, paths)
+            compacted = _timed(run["steps"], "compact", compact_lake, paths)
             enriched = _timed(run["steps"], "enrich", enrich_events, paths, full_refresh)
             _timed(run["steps"], "dbt_build", build_models, paths, full_refresh)
             counts = _timed(run["steps"], "audit", audit_build, paths, allow_shrink)
             run.update(
                 landed=landed,
+                compacted=compacted,
                 new_raw_files=enriched.get("files", 0),
                 new_events=enriched.get("rows", 0),
                 visits=counts.get("sessions", 0),

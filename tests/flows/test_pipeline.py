@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from tests.utils.fixtures import BuiltWarehouse, copy_built_warehouse
 from tests.utils.marts import published_marts
 from warehouse import publish
-from warehouse.lake import lake_files
+from warehouse.lake import lake_files, new_file_id, write_parquet_atomic
 from warehouse.paths import DataPaths
 from warehouse.runlog import PipelineBusyError, read_runs, writer_lock
 
@@ -25,7 +26,7 @@ def test_run_pipeline_publishes_every_mart(built_warehouse: BuiltWarehouse) -> N
     assert run["status"] == "published"
     assert publish.read_current_snapshot_id(paths) == run["snapshot_id"]
     assert run["new_events"] > 0 and run["visits"] > 0
-    assert set(run["steps"]) == {"land", "enrich", "dbt_build", "audit", "publish"}
+    assert set(run["steps"]) == {"land", "compact", "enrich", "dbt_build", "audit", "publish"}
     con = duckdb.connect(str(publish.current_snapshot_path(paths)), read_only=True)
     tables = {row[0] for row in con.execute("show tables").fetchall()}
     assert set(publish.mart_names()) <= tables
@@ -101,6 +102,41 @@ def test_failed_step_keeps_last_snapshot_and_next_run_repairs(
     repaired = pipeline()
     assert repaired["status"] == "published"
     assert published_marts(data_dir) == before
+
+
+def _enriched_rows(paths: DataPaths) -> list[tuple]:
+    glob = str(paths.enriched_events / "date=*" / "*.parquet")
+    with duckdb.connect() as con:
+        return con.execute(f"select * from read_parquet('{glob}') order by all").fetchall()
+
+
+@pytest.mark.slow
+def test_compacted_lake_gives_the_same_enriched_events_and_marts(
+    built_warehouse: BuiltWarehouse, data_dir: DataPaths
+) -> None:
+    """The lake as the collector leaves it (a file per sealed segment) is merged per closed
+    day by the next run; enrichment redoes the merged files and drops the old copies."""
+    from flows.pipeline import pipeline
+
+    copy_built_warehouse(built_warehouse, data_dir)
+    marts_before, enriched_before = published_marts(data_dir), _enriched_rows(data_dir)
+    for path in lake_files(data_dir.raw("events")):
+        table = pq.ParquetFile(path).read()
+        step = -(-table.num_rows // 40)
+        for offset in range(0, table.num_rows, step):
+            write_parquet_atomic(
+                table.slice(offset, step), path.with_name(f"{new_file_id()}.parquet")
+            )
+        path.unlink()
+    days = {path.parent for path in lake_files(data_dir.raw("events"))}
+
+    run = pipeline()
+
+    assert run["status"] == "published"
+    assert run["compacted"]["partitions"] == len(days) > 1
+    assert all(len(list(day.glob("*.parquet"))) == 1 for day in days)
+    assert _enriched_rows(data_dir) == enriched_before
+    assert published_marts(data_dir) == marts_before
 
 
 def test_run_pipeline_refuses_second_writer(data_dir: DataPaths) -> None:
