@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -77,6 +78,19 @@ def test_compute_realtime_counts_active_visitors(
     assert counts.active_users == expected, why
     assert len(counts.per_minute) == WINDOW_MINUTES
     assert sum(visitors for _, visitors in counts.per_minute) >= expected
+
+
+def test_compute_realtime_skips_files_written_before_the_window(lake: DataPaths) -> None:
+    """Only files modified since the window began (less a margin) are opened."""
+    _land(lake, [_event("old-file", 1)])
+    (old_file,) = lake.raw("events").glob("date=*/*.parquet")
+    stale = (NOW - timedelta(minutes=WINDOW_MINUTES + 6)).timestamp()
+    os.utime(old_file, (stale, stale))
+    _land(lake, [_event("new-file", 1)])
+    assert compute_realtime(lake, now=NOW).active_users == 1  # the stale file was not read
+    kept = (NOW - timedelta(minutes=WINDOW_MINUTES + 4)).timestamp()  # inside the margin
+    os.utime(old_file, (kept, kept))
+    assert compute_realtime(lake, now=NOW).active_users == 2
 
 
 def test_compute_realtime_builds_per_minute_series(lake: DataPaths) -> None:
