@@ -2,9 +2,9 @@
 
 Data directory A is built in full, then receives late and new data (events before a
 visitor's first event, a visit extended across the old boundary, a file landing late in an
-older partition, resent duplicates, an
-event id reused by another visitor, a visitor turning out to be a bot, new orders and
-status changes for old visits, a new customer link) and is built incrementally; data
+older partition, resent duplicates, an event id reused by another visitor, a visitor
+turning out to be a bot, new orders and status changes for old visits, a new customer
+link, two browsers of one day linked to one customer) and is built incrementally; data
 directory B gets everything at once and a full build. Every mart must match row by row.
 """
 
@@ -64,6 +64,10 @@ def first_batch(rng: random.Random) -> tuple[list[dict], list[dict], list[dict]]
     for name, minute in (("v-alone-bot", 10), ("v-alone", 40)):
         at = START - timedelta(days=2, minutes=-minute)
         events.append(event(name, at, "page_view", received_at=at + timedelta(seconds=1)))
+    # two browsers of one shopper on the first day, not linked to each other yet
+    for visitor, minutes in (("v-phone", 30), ("v-laptop", 45)):
+        at = START + timedelta(minutes=minutes)
+        events.append(event(visitor, at, "page_view", received_at=at + timedelta(seconds=1)))
     return events, orders, [customer("c1", "GUEST", START)]
 
 
@@ -126,6 +130,10 @@ def second_batch(
         ),
         # identified event links v2 to customer c3 (re-stitches v2's old visits)
         event("v2", v2[-1]["event_at"] + timedelta(hours=5), customer_id="c3", received_at=arrive),
+        # identified events link both browsers to one customer: on their first day two
+        # persons become one, so that day's visitor counts drop and it must be rebuilt
+        event("v-phone", arrive - timedelta(minutes=20), customer_id="c-both", received_at=arrive),
+        event("v-laptop", arrive - timedelta(minutes=19), customer_id="c-both", received_at=arrive),
     ]
     for number in range(30, 40):  # new visitors on the new day
         at = arrive - timedelta(minutes=50 - number)
