@@ -25,7 +25,10 @@ outputs written and keeps the sources. Either way no row is lost or doubled.
 Concurrency: the pipeline runs this under the writer lock, so no privacy job rewrites a
 partition meanwhile (and an interrupted privacy rewrite is finished first, so its older
 copy is not merged back). The collector's lander may add a file to any partition at any
-time: it is not among the sources, so it stays.
+time: it is not among the sources, so it stays. One corner is not covered: a lander that
+crashed after landing a segment of a closed day but before deleting the segment, with a
+compaction in between, lands that segment again next time. Its rows are then in the lake
+twice, identical, and staging's dedup (by event_id, latest updated_at) counts them once.
 """
 
 from __future__ import annotations
