@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from warehouse.lake import (
     atomic_parquet_writer,
     fsync_dir,
     new_file_id,
+    write_text_atomic,
 )
 from warehouse.paths import RAW_DATASETS, DataPaths
 from warehouse.privacy.rewrite import finish_interrupted_rewrites
@@ -250,15 +250,7 @@ def _journal_path(paths: DataPaths) -> Path:
 
 
 def _write_journal(paths: DataPaths, plan: _Plan) -> None:
-    journal = _journal_path(paths)
-    journal.parent.mkdir(parents=True, exist_ok=True)
-    tmp = journal.with_name(f".{journal.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as sink:
-        json.dump(plan.to_json(paths.root), sink)
-        sink.flush()
-        os.fsync(sink.fileno())
-    os.replace(tmp, journal)
-    fsync_dir(journal.parent)
+    write_text_atomic(_journal_path(paths), json.dumps(plan.to_json(paths.root)))
 
 
 def finish_interrupted_compaction(paths: DataPaths) -> bool:

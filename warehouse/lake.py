@@ -111,6 +111,22 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def write_text_atomic(target: Path, text: str) -> None:
+    """Replace `target` with `text` durably: readers see the old content or the new, whole.
+
+    For the small state files (journals, markers, pointers): temp file → fsync → rename →
+    fsync of the directory.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as sink:
+        sink.write(text)
+        sink.flush()
+        os.fsync(sink.fileno())
+    os.replace(tmp, target)
+    fsync_dir(target.parent)
+
+
 # Unique ids and timestamps gain nothing from dictionary encoding; skipping it saves
 # about a fifth of the write CPU (measured on generated events).
 NO_DICTIONARY_COLUMNS = frozenset(

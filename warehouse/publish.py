@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.lake import fsync_dir
+from warehouse.lake import fsync_dir, write_text_atomic
 from warehouse.paths import DataPaths
 
 log = logging.getLogger(__name__)
@@ -80,13 +80,7 @@ def current_snapshot_path(paths: DataPaths) -> Path | None:
 
 
 def _write_pointer(paths: DataPaths, snapshot_id: str) -> None:
-    tmp = paths.current_pointer.with_name(".CURRENT.tmp")
-    with open(tmp, "w", encoding="utf-8") as sink:
-        sink.write(snapshot_id + "\n")
-        sink.flush()
-        os.fsync(sink.fileno())
-    os.replace(tmp, paths.current_pointer)
-    fsync_dir(paths.published)
+    write_text_atomic(paths.current_pointer, snapshot_id + "\n")
 
 
 def _copy_tables(

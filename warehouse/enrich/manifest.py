@@ -14,7 +14,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from warehouse.lake import fsync_dir
+from warehouse.lake import write_text_atomic
 
 MANIFEST_FILE = "enrich_manifest.jsonl"
 
@@ -95,14 +95,7 @@ class Manifest:
 
     def compact(self) -> None:
         """Rewrite the log with one line per live entry, atomically."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with open(tmp, "w", encoding="utf-8") as sink:
-            for entry in self.entries.values():
-                sink.write(json.dumps(asdict(entry)) + "\n")
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(tmp, self.path)
-        fsync_dir(self.path.parent)
+        lines = [json.dumps(asdict(entry)) + "\n" for entry in self.entries.values()]
+        write_text_atomic(self.path, "".join(lines))
         self._lines = len(self.entries)
         self._torn = False

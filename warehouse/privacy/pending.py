@@ -9,11 +9,10 @@ rebuild can delay, but never skip, the marts forgetting what the lake forgot.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warehouse.lake import fsync_dir
+from warehouse.lake import fsync_dir, write_text_atomic
 from warehouse.paths import DataPaths
 
 PENDING_FILE = "privacy_rebuild_pending.json"
@@ -31,15 +30,7 @@ def mark_rebuild_pending(paths: DataPaths, action: str, *, drop_snapshots: bool)
         "actions": sorted({*current.get("actions", []), action}),
         "drop_snapshots": bool(current.get("drop_snapshots")) or drop_snapshots,
     }
-    paths.state.mkdir(parents=True, exist_ok=True)
-    target = pending_file(paths)
-    tmp = target.with_name(f".{target.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as sink:
-        json.dump(record, sink)
-        sink.flush()
-        os.fsync(sink.fileno())
-    os.replace(tmp, target)
-    fsync_dir(paths.state)
+    write_text_atomic(pending_file(paths), json.dumps(record))
 
 
 def rebuild_pending(paths: DataPaths) -> dict | None:
