@@ -24,6 +24,7 @@ import httpx
 
 from warehouse.children import tied_preexec
 from warehouse.paths import DataPaths
+from warehouse.prefect_setup import STARTUP_TIMEOUT_SECONDS
 
 STOP_SECONDS = 20.0
 
@@ -86,7 +87,7 @@ def local_prefect_server(
     *,
     port: int = 0,
     ui: bool = True,
-    startup_timeout: float = 300.0,
+    startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
 ) -> Iterator[str]:
     """Run `prefect server start` on 127.0.0.1 for the block; yields its API URL."""
     home = prefect_home(paths)

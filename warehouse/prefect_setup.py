@@ -10,10 +10,14 @@ import os
 
 from warehouse.paths import DataPaths
 
+# How long to wait for a Prefect server to start: ~30 s on an idle 2-core machine, but a
+# start under heavy load once took over 150 s (a server that exits is reported at once).
+STARTUP_TIMEOUT_SECONDS = 300
+
 OFFLINE_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(STARTUP_TIMEOUT_SECONDS),
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_UI_ENABLED": "false",
 }

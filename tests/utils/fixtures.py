@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from warehouse.paths import DataPaths
+from warehouse.prefect_setup import STARTUP_TIMEOUT_SECONDS
 from warehouse.settings import reset_settings
 
 WAREHOUSE_DAYS = 7
@@ -35,7 +36,7 @@ def prefect_harness() -> Iterator[None]:
     """Prefect's in-process test server, started once for the whole session."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=300):
+    with prefect_test_harness(server_startup_timeout=STARTUP_TIMEOUT_SECONDS):
         yield
 
 

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from warehouse.paths import data_paths
-from warehouse.prefect_setup import configure_prefect
+from warehouse.prefect_setup import STARTUP_TIMEOUT_SECONDS, configure_prefect
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -57,7 +57,10 @@ def serve(
     ),
     ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve Prefect's UI (run history)."),
     startup_timeout: float = typer.Option(
-        300.0, "--startup-timeout", min=1, help="Seconds to wait for the local Prefect server."
+        float(STARTUP_TIMEOUT_SECONDS),
+        "--startup-timeout",
+        min=1,
+        help="Seconds to wait for the local Prefect server.",
     ),
     work_pool: str | None = typer.Option(
         None,
