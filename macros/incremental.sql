@@ -130,6 +130,29 @@
 
 
 {#
+    narrowed_cte(narrowed)
+        Placed between `name as` and `(` of a CTE that an incremental run narrows to the
+        visitors it rebuilds: when `narrowed`, DuckDB computes it first (materialized), so
+        the few rows it keeps, not the whole table, enter the joins after it. Left to
+        itself, DuckDB's join-order optimizer probed the visitor filter only after joining
+        every visit (measured on 10M events: sessions 3.5 s -> 1.5 s, int_product_visits
+        4.8 s -> 1.8 s). A full refresh (`narrowed` false) leaves the CTE to the optimizer.
+        Arguments:
+            narrowed (bool): whether this run filters the CTE to a few visitors.
+#}
+{% macro narrowed_cte(narrowed) -%}
+    {{ return(adapter.dispatch('narrowed_cte', 'footfall')(narrowed)) }}
+{%- endmacro %}
+
+{% macro default__narrowed_cte(narrowed) -%}
+{%- endmacro %}
+
+{% macro duckdb__narrowed_cte(narrowed) -%}
+    {{ 'materialized' if narrowed }}
+{%- endmacro %}
+
+
+{#
     visitors_to_refresh(landed_relation, orders_relation=none)
         For an incremental run of a per-visitor model: a query listing the visitors whose
         landed events were rewritten since this model's newest loaded_at and, when

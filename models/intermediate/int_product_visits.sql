@@ -21,14 +21,14 @@ find_refreshed_visitors as (
 ),
 {%- endif %}
 
-events as (
+events as {{ footfall.narrowed_cte(refresh is not none) }} (
     select * from {{ ref('int_events_landed') }}
     {%- if refresh %}
     where visitor_id in (select find_refreshed_visitors.visitor_id from find_refreshed_visitors)
     {%- endif %}
 ),
 
-all_visits as (
+all_visits as {{ footfall.narrowed_cte(refresh is not none) }} (
     select * from {{ ref('int_visits') }}
     {%- if refresh %}
     where visitor_id in (select find_refreshed_visitors.visitor_id from find_refreshed_visitors)

@@ -14,11 +14,17 @@
 {%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('stg_orders')) %}
 
 with
+{%- if refresh %}
+
+find_refreshed_visitors as {{ footfall.narrowed_cte(true) }} (
+    {{ refresh }}
+),
+{%- endif %}
 
 all_visits as (
     select * from {{ ref('int_visits') }}
     {%- if refresh %}
-    where visitor_id in ({{ refresh }})
+    where visitor_id in (select find_refreshed_visitors.visitor_id from find_refreshed_visitors)
     {%- endif %}
 ),
 
