@@ -31,3 +31,14 @@
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#
+    funnel_visit_columns()
+        The sessions columns funnel_daily reads besides visit_date: the visit dimensions
+        and funnel_step. int_visit_day_fingerprints fingerprints exactly these per day, so
+        funnel_daily rebuilds a day only when one of them changed.
+#}
+{% macro funnel_visit_columns() -%}
+    {{ return(var('footfall__visit_dimensions') + ['funnel_step']) }}
+{%- endmacro %}

@@ -243,17 +243,20 @@
 
 
 {#
-    delete_changed_days(fingerprints_relation, day_column)
+    delete_changed_days(fingerprints_relation, day_column, fingerprint_column)
         Pre-hook of the per-day marts built from sessions (append strategy): deletes the
         days whose fingerprint in `fingerprints_relation` (int_visit_day_fingerprints) is
-        not the one the mart's rows of that day were built from: changed days, and days
-        whose visits are all gone. The run then appends the days this mart no longer holds
-        (`days_missing_from_this`), new days included. Nothing on a full refresh.
+        not the one the mart's rows of that day were built from (its visits_fingerprint
+        column): changed days, and days whose visits are all gone. The run then appends
+        the days this mart no longer holds (`days_missing_from_this`), new days included.
+        Nothing on a full refresh.
         Arguments:
-            fingerprints_relation (relation): visit_date, visits_fingerprint per day.
+            fingerprints_relation (relation): visit_date and fingerprints per day.
             day_column (string): this mart's reporting-day column.
+            fingerprint_column (string): the fingerprint of the sessions columns this mart
+                reads (default: all of them).
 #}
-{% macro delete_changed_days(fingerprints_relation, day_column) -%}
+{% macro delete_changed_days(fingerprints_relation, day_column, fingerprint_column='visits_fingerprint') -%}
     {%- if execute and is_incremental() -%}
         delete from {{ this }}
         where {{ day_column }} in (
@@ -266,7 +269,9 @@
                 from {{ this }}
             ) as stored_days
                 on current_days.visit_date = stored_days.{{ day_column }}
-            where current_days.visits_fingerprint is distinct from stored_days.visits_fingerprint
+            where
+                current_days.{{ fingerprint_column }}
+                is distinct from stored_days.visits_fingerprint
         )
     {%- endif -%}
 {%- endmacro %}

@@ -3,14 +3,18 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_changed_days(ref('int_visit_day_fingerprints'), 'funnel_date') }}",
+        pre_hook="{{ delete_changed_days(
+            ref('int_visit_day_fingerprints'), 'funnel_date', 'funnel_fingerprint'
+        ) }}",
     )
 }}
 -- One row per reporting day x dimension x value x funnel step: human visits reaching each
 -- ordered step (visit -> product_view -> add_to_cart -> checkout_started -> purchase; a step
 -- counts only after the previous one in the same visit). Dimension 'all' is the whole day.
--- Incremental by day: a run rebuilds only the days whose visits changed, told by the
--- fingerprint of the day's visits each row keeps (int_visit_day_fingerprints).
+-- Incremental by day: a run rebuilds only the days whose funnel inputs changed, told by the
+-- fingerprint of the day's visits' funnel_visit_columns each row keeps
+-- (int_visit_day_fingerprints.funnel_fingerprint): read another sessions column here and
+-- add it to funnel_visit_columns.
 with
 
 sessions as {{ footfall.inline_cte() }} (
@@ -86,7 +90,7 @@ compute_rates as (
 attach_fingerprints as (
     select
         compute_rates.*,
-        day_fingerprints.visits_fingerprint
+        day_fingerprints.funnel_fingerprint as visits_fingerprint
     from compute_rates
     inner join day_fingerprints on compute_rates.funnel_date = day_fingerprints.visit_date
 )
