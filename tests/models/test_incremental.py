@@ -3,8 +3,9 @@
 Data directory A is built in full, then receives late and new data (events before a
 visitor's first event, a visit extended across the old boundary, a file landing late in an
 older partition, resent duplicates, an event id reused by another visitor, a visitor
-turning out to be a bot, new orders and status changes for old visits, a new customer
-link, two browsers of one day linked to one customer) and is built incrementally; data
+turning out to be a bot, a late add_to_cart raising an old visit's funnel step, new
+orders and status changes for old visits, a new customer link, two browsers of one day
+linked to one customer) and is built incrementally; data
 directory B gets everything at once and a full build. Every mart must match row by row.
 """
 
@@ -24,6 +25,7 @@ from warehouse.paths import DataPaths
 
 MARTS = sorted(path.stem for path in (PROJECT_DIR / "models" / "marts").glob("*.sql"))
 START = utc(2024, 5, 6, 21, 0)
+FUNNEL_VISIT_AT = START - timedelta(days=1, hours=8)
 
 
 def first_batch(rng: random.Random) -> tuple[list[dict], list[dict], list[dict]]:
@@ -64,6 +66,13 @@ def first_batch(rng: random.Random) -> tuple[list[dict], list[dict], list[dict]]
     for name, minute in (("v-alone-bot", 10), ("v-alone", 40)):
         at = START - timedelta(days=2, minutes=-minute)
         events.append(event(name, at, "page_view", received_at=at + timedelta(seconds=1)))
+    # a visit alone on the day before, viewing a product: the next batch brings a late
+    # add_to_cart into it, so its funnel step rises while its dimensions stay the same
+    for kind, minutes in (("page_view", 0), ("product_view", 2)):
+        at = FUNNEL_VISIT_AT + timedelta(minutes=minutes)
+        events.append(
+            event("v-funnel", at, kind, product_id="p1", received_at=at + timedelta(seconds=1))
+        )
     # two browsers of one shopper on the first day, not linked to each other yet
     for visitor, minutes in (("v-phone", 30), ("v-laptop", 45)):
         at = START + timedelta(minutes=minutes)
@@ -127,6 +136,15 @@ def second_batch(
             latest - timedelta(days=1, minutes=5),
             "page_view",
             received_at=latest - timedelta(days=1),
+        ),
+        # a late add_to_cart in v-funnel's old visit: only its funnel inputs tell funnel_daily
+        # that this day changed
+        event(
+            "v-funnel",
+            FUNNEL_VISIT_AT + timedelta(minutes=4),
+            "add_to_cart",
+            product_id="p1",
+            received_at=arrive,
         ),
         # identified event links v2 to customer c3 (re-stitches v2's old visits)
         event("v2", v2[-1]["event_at"] + timedelta(hours=5), customer_id="c3", received_at=arrive),
