@@ -42,8 +42,10 @@
                 count(*) as landed_rows
             from {{ this }}
             where
-                {{ footfall.utc_date('received_at') }}
-                >= (select lookback_start.first_day from lookback_start)
+                received_at >= (
+                    select {{ footfall.utc_midnight('lookback_start.first_day') }}
+                    from lookback_start
+                )
             group by {{ footfall.utc_date('received_at') }}
         )
 

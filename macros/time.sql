@@ -11,6 +11,12 @@
         session time zone.
             timestamp_expr (string): SQL expression of a UTC timestamp (timestamptz).
 
+    utc_midnight(date_expr)
+        The instant a UTC day starts: `received_at >= utc_midnight(day)` keeps the same rows
+        as `utc_date(received_at) >= day` but compares the stored timestamps as they are, so
+        DuckDB skips row groups by their min/max instead of converting every row.
+            date_expr (string): SQL expression of a date.
+
     timestamp_key(timestamp_expr)
         Microseconds since the epoch as text: a time-zone-independent spelling of an
         instant, used inside stable hash keys (visit_id).
@@ -42,6 +48,18 @@
 
 {% macro duckdb__utc_date(timestamp_expr) -%}
     cast(timezone('UTC', {{ timestamp_expr }}) as date)
+{%- endmacro %}
+
+{% macro utc_midnight(date_expr) -%}
+    {{ return(adapter.dispatch('utc_midnight', 'footfall')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__utc_midnight(date_expr) -%}
+    cast({{ date_expr }} as timestamp)
+{%- endmacro %}
+
+{% macro duckdb__utc_midnight(date_expr) -%}
+    timezone('UTC', cast({{ date_expr }} as timestamp))
 {%- endmacro %}
 
 

@@ -35,6 +35,7 @@ LONGEST_FILES = (
     "tests/models/test_dbt_runner.py",
     "tests/warehouse/test_dbt_forkserver.py",
     "tests/reliability/test_soak.py",
+    "tests/models/test_sql_style.py",
     "tests/reliability/test_publish_swaps.py",
     "tests/reliability/test_fuzz_collector.py",
     "tests/flows/test_serve.py",
