@@ -12,12 +12,16 @@
 -- visitors are distinct persons within the day and value; do not sum them over days.
 -- Incremental by day: a run rebuilds only the days whose visits changed, told by the
 -- fingerprint of the day's visits each row keeps (int_visit_day_fingerprints).
+{%- set rebuild_days = changed_days(ref('int_visit_day_fingerprints'), 'breakdown_date') %}
+
 with
 
 sessions as {{ footfall.inline_cte() }} (
     -- scanned once per cut: re-reading the columns each cut needs beats buffering the table
     select * from {{ ref('sessions') }}
-    where {{ days_missing_from_this('breakdown_date') }}
+    {%- if rebuild_days is not none %}
+    where {{ on_days('visit_date', rebuild_days) }}
+    {%- endif %}
 ),
 
 day_fingerprints as (

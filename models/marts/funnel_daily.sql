@@ -15,12 +15,18 @@
 -- fingerprint of the day's visits' funnel_visit_columns each row keeps
 -- (int_visit_day_fingerprints.funnel_fingerprint): read another sessions column here and
 -- add it to funnel_visit_columns.
+{%- set rebuild_days = changed_days(
+    ref('int_visit_day_fingerprints'), 'funnel_date', 'funnel_fingerprint'
+) %}
+
 with
 
 sessions as {{ footfall.inline_cte() }} (
     -- scanned once per cut: re-reading the columns each cut needs beats buffering the table
     select * from {{ ref('sessions') }}
-    where {{ days_missing_from_this('funnel_date') }}
+    {%- if rebuild_days is not none %}
+    where {{ on_days('visit_date', rebuild_days) }}
+    {%- endif %}
 ),
 
 day_fingerprints as (
