@@ -163,7 +163,7 @@
         their conversions and stitching). None on a full refresh or while the model is empty.
         Arguments:
             landed_relation (relation): int_events_landed (visitor_id, loaded_at).
-            orders_relation (relation): stg_orders (visitor_id, received_at), optional.
+            orders_relation (relation): int_orders_current (visitor_id, received_at), optional.
 #}
 {% macro visitors_to_refresh(landed_relation, orders_relation=none) -%}
     {%- set since = incremental_watermark('loaded_at') -%}

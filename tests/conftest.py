@@ -27,6 +27,7 @@ pytest_plugins = ["tests.utils.fixtures"]
 # left the longest single tests for the end.) A stale list only costs time.
 LONGEST_FILES = (
     "tests/reliability/test_pipeline_crash.py",
+    "tests/models/test_sql_style.py",
     "tests/benchmarks/test_bench_smoke.py",
     "tests/flows/test_pipeline.py",
     "tests/reliability/test_io_faults.py",
@@ -35,7 +36,6 @@ LONGEST_FILES = (
     "tests/models/test_dbt_runner.py",
     "tests/warehouse/test_dbt_forkserver.py",
     "tests/reliability/test_soak.py",
-    "tests/models/test_sql_style.py",
     "tests/reliability/test_publish_swaps.py",
     "tests/reliability/test_fuzz_collector.py",
     "tests/flows/test_serve.py",

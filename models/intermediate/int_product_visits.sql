@@ -3,14 +3,14 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed'), ref('stg_orders')) }}",
+        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed'), ref('int_orders_current')) }}",
     )
 }}
 -- One row per human visit x product it viewed or added to cart: event counts, and whether
 -- an order attributed to the visit contains the product. An event belongs to the visit of
 -- its visitor whose first and last event times enclose it (one visitor's visits never
 -- overlap). Incremental by visitor, like sessions.
-{%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('stg_orders')) %}
+{%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('int_orders_current')) %}
 
 with
 {%- if refresh %}
@@ -54,7 +54,7 @@ attributed_orders as (
 ),
 
 order_items as (
-    select * from {{ ref('stg_order_items') }}
+    select * from {{ ref('int_order_items_current') }}
 ),
 
 count_product_events as (

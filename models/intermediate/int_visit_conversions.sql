@@ -8,7 +8,7 @@ attributed_orders as (
 ),
 
 orders as (
-    select * from {{ ref('stg_orders') }}
+    select * from {{ ref('int_orders_current') }}
 ),
 
 summarise_visit_orders as (

@@ -3,11 +3,11 @@
 with
 
 orders as (
-    select * from {{ ref('stg_orders') }}
+    select * from {{ ref('int_orders_current') }}
 ),
 
 order_items as (
-    select * from {{ ref('stg_order_items') }}
+    select * from {{ ref('int_order_items_current') }}
 ),
 
 attributed_orders as (

@@ -7,7 +7,7 @@ product_visits as (
 ),
 
 order_items as (
-    select * from {{ ref('stg_order_items') }}
+    select * from {{ ref('int_order_items_current') }}
 ),
 
 orders as (

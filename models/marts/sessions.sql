@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed'), ref('stg_orders')) }}",
+        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed'), ref('int_orders_current')) }}",
     )
 }}
 -- One row per human visit (bot and suspect visitors' visits are left out), with its
@@ -11,7 +11,7 @@
 -- Incremental by visitor: rebuilds the visitors whose events were rewritten or who have a
 -- recent order (see visitors_to_refresh); editing referrer_sources, the time zone or the
 -- timeout needs a full refresh.
-{%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('stg_orders')) %}
+{%- set refresh = visitors_to_refresh(ref('int_events_landed'), ref('int_orders_current')) %}
 
 with
 {%- if refresh %}

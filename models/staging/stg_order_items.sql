@@ -1,6 +1,4 @@
-{{ config(materialized='table') }}
 -- One row per line item of an order's current state (order_id, item_number).
--- A table like stg_orders: four models and three tests read it.
 with
 
 orders as (

@@ -1,8 +1,5 @@
-{{ config(materialized='table') }}
 -- One row per order: its current state, the status row with the newest updated_at
 -- (ties: the one received last). Every status change is a new row in the lake.
--- A table, unlike the other staging models: a dozen models, tests and incremental filters
--- read it, and as a view each read re-ranked every status row of the lake.
 with
 
 order_updates as (
