@@ -3,7 +3,9 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_refreshed_visitors(ref('int_events_landed'), ref('int_orders_current')) }}",
+        pre_hook="{{ delete_refreshed_visitors(
+            ref('int_events_landed'), ref('int_orders_current')
+        ) }}",
     )
 }}
 -- One row per human visit (bot and suspect visitors' visits are left out), with its
