@@ -27,7 +27,6 @@ pytest_plugins = ["tests.utils.fixtures"]
 # left the longest single tests for the end.) A stale list only costs time.
 LONGEST_FILES = (
     "tests/reliability/test_pipeline_crash.py",
-    "tests/models/test_sql_style.py",
     "tests/benchmarks/test_bench_smoke.py",
     "tests/flows/test_pipeline.py",
     "tests/reliability/test_io_faults.py",
