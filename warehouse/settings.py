@@ -66,9 +66,10 @@ class Settings(BaseSettings):
     )
     duckdb_threads: int = Field(2, ge=1, le=256, description="DuckDB threads for dbt builds.")
     duckdb_compress_strings: bool = Field(
-        False,
+        True,
         description="Let dbt builds compress text columns with DuckDB's dict_fsst: the build "
-        "database gets ~3x smaller and a 10M-event full build 10-20 % slower (published "
+        "database is ~3x smaller and incremental runs read less (10M events: full build "
+        "~4 % slower, incremental ~10 % faster); false stores text uncompressed (published "
         "snapshots are always compressed).",
     )
     dbt_forkserver: bool = Field(

@@ -35,8 +35,8 @@ def test_run_pipeline_publishes_every_mart(built_warehouse: BuiltWarehouse) -> N
     con.close()
 
 
-def test_build_database_stores_text_without_dict_fsst(built_warehouse: BuiltWarehouse) -> None:
-    """FOOTFALL_DUCKDB_COMPRESS_STRINGS (default false) reaches dbt's DuckDB connection."""
+def test_build_database_compresses_text_with_dict_fsst(built_warehouse: BuiltWarehouse) -> None:
+    """FOOTFALL_DUCKDB_COMPRESS_STRINGS (default true) reaches dbt's DuckDB connection."""
     query = (
         "select distinct compression from pragma_storage_info('sessions') "
         "where column_name = 'channel'"
@@ -44,7 +44,7 @@ def test_build_database_stores_text_without_dict_fsst(built_warehouse: BuiltWare
     with duckdb.connect(str(built_warehouse.paths.build_db), read_only=True) as con:
         compressions = {row[0] for row in con.execute(query).fetchall()}
     assert compressions, "sessions.channel has stored segments"
-    assert "DICT_FSST" not in compressions
+    assert "DICT_FSST" in compressions
 
 
 def test_run_pipeline_on_empty_lake_publishes_empty_marts(data_dir: DataPaths) -> None:
