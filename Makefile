@@ -54,8 +54,8 @@ test-fast: setup
 bench: setup
 	$(BIN)/footfall bench
 
-## lint-sql: sqlfluff over the dbt models (dbt templater, DuckDB dialect), as a test; kept
-## out of `make test` because CI's run is near its 20-minute budget on this shared host
+## lint-sql: sqlfluff over the dbt models (dbt templater, DuckDB dialect), as a test; a
+## separate step of CI (.ci/run) rather than part of `make test`'s parallel run (~25 s alone)
 lint-sql: setup
 	$(BIN)/python -m pytest -q -m sqllint
 

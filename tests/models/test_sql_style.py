@@ -1,9 +1,9 @@
 """The dbt models are sqlfluff clean: dbt templater, DuckDB dialect, `.sqlfluff`'s house style.
 
-Run by `make lint-sql` (marker `sqllint`), not by `make test`: ~80 s of CPU that CI's
-run, near its 20-minute budget on this shared host, cannot spare. The templater compiles
-the project against a throwaway data directory and target path, so no real install and no
-other test's build is touched.
+Run by `make lint-sql` (marker `sqllint`), a CI step of its own after `make test`: ~25 s
+alone on a quiet host; inside `make test`'s parallel run it competed for the 2 cores. The
+templater compiles the project against a throwaway data directory and target path, so no
+real install and no other test's build is touched.
 """
 
 from __future__ import annotations
